@@ -1,0 +1,120 @@
+"""What the core needs from the outside world, as Protocols.
+
+``storage`` implements the store and key store; tests and the command line may bring
+their own clock. The core never imports an implementation.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Literal, Protocol, Sequence, TypeVar
+
+from app.domain.audit import AuditEntry, AuditEvent
+from app.domain.values import CaseState, Sex
+from app.domain.user import User
+
+R = TypeVar("R")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+SortKey = Literal["detected_on", "opened_at", "case_number", "state", "name", "border_post"]
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """A page of the case list: filters, text, sort and window."""
+
+    states: frozenset[CaseState] = frozenset()
+    border_posts: frozenset[str] = frozenset()
+    scope_ids: frozenset[str] | None = None  # None: every scope (set by the service)
+    assigned_to: str | None = None
+    detected_from: date | None = None
+    detected_to: date | None = None
+    text: str = ""
+    sort: SortKey = "opened_at"
+    descending: bool = True
+    offset: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the case list: what the list shows, nothing more."""
+
+    id: str
+    case_number: str
+    state: CaseState
+    name_ar: str
+    name_latin: str
+    sex: Sex
+    nationality: str | None
+    border_post: str | None
+    detected_on: date
+    opened_at: datetime
+    assigned_to: str | None
+    scope_id: str
+
+
+class UnitOfWork(Protocol):
+    """One transaction: record changes with their field writes, and audit entries."""
+
+    def put(self, record: Any, previous: Any | None = None) -> None:
+        """Insert ``record`` (``previous`` None) or update it from ``previous``.
+
+        Writes one outbox field write per changed field, with the dots it supersedes.
+        Raises ``StaleRecord`` when the stored record is not ``previous``.
+        """
+
+    def audit(self, event: AuditEvent) -> None: ...
+
+    def next_case_number(self, year: int) -> str: ...
+
+
+class CaseStore(Protocol):
+    device_id: str
+
+    def transaction(self) -> AbstractContextManager[UnitOfWork]: ...
+
+    def get(self, cls: type[R], record_id: str) -> R | None: ...
+
+    def for_case(self, cls: type[R], case_id: str) -> list[R]:
+        """Every record of ``cls`` (risk, consent, note …) attached to a case, oldest first."""
+
+    def list_cases(self, query: CaseQuery) -> list[CaseRow]: ...
+
+    def count_cases(self, query: CaseQuery) -> int: ...
+
+    def users(self) -> list[User]: ...
+
+    def user_by_name(self, username: str) -> User | None: ...
+
+    def audit_entries(self, record_id: str | None = None, limit: int | None = None) -> list[AuditEntry]: ...
+
+
+class KeyStore(Protocol):
+    """The per-user wrappings of the store's data key (outside the encrypted database)."""
+
+    def add_user(self, user_id: str, username: str, passphrase: str) -> None: ...
+
+    def set_passphrase(self, user_id: str, username: str, passphrase: str) -> None: ...
+
+    def remove_user(self, user_id: str) -> None: ...
+
+    def usernames(self) -> Sequence[str]: ...
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)

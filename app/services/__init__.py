@@ -1,0 +1,1 @@
+"""Use cases. Each checks permissions first, then writes one transaction."""

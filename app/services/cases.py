@@ -1,0 +1,301 @@
+"""Case work: register, open, edit, move through the lifecycle, risk, consent, notes.
+
+Every method takes the ``Session`` of the user doing it, checks the permission matrix and
+the case's visibility, and writes the change with its audit entry in one transaction.
+Methods return what changed so a front end can refresh only that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.domain.audit import AuditAction, AuditEvent
+from app.domain.case import Case, Consent, Note, RiskAssessment
+from app.domain.checks import new_id
+from app.domain.person import Person
+from app.domain.user import Session
+from app.domain.values import CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis, RiskStage, RiskLevel
+from app.errors import NotFound, PermissionDenied
+from app.lifecycle import CaseFacts, Transition, available, check
+from app.permissions import VISIBILITY, Action, Visibility, require
+from app.ports import CaseQuery, CaseRow, CaseStore, Clock, SystemClock
+from app.domain.values import ROLE_LABELS
+from app.text import N_
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """Everything the case file screen shows."""
+
+    case: Case
+    person: Person
+    risks: tuple[RiskAssessment, ...]
+    consents: tuple[Consent, ...]
+    notes: tuple[Note, ...]
+    moves: tuple[Transition, ...]
+
+    @property
+    def latest_risk(self) -> RiskAssessment | None:
+        return self.risks[-1] if self.risks else None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a service call changed (record type → ids)."""
+
+    case_ids: tuple[str, ...] = ()
+    person_ids: tuple[str, ...] = ()
+
+
+class CaseService:
+    def __init__(self, store: CaseStore, clock: Clock | None = None) -> None:
+        self.store = store
+        self.clock = clock or SystemClock()
+
+    # --- reading ------------------------------------------------------------------------
+    def list_cases(self, session: Session, query: CaseQuery) -> list[CaseRow]:
+        return self.store.list_cases(self._visible(session, query))
+
+    def count_cases(self, session: Session, query: CaseQuery) -> int:
+        return self.store.count_cases(self._visible(session, query))
+
+    def open_case(self, session: Session, case_id: str) -> CaseFile:
+        """The whole case file; the view is audited."""
+        case = self._case(session, case_id)
+        with self.store.transaction() as uow:
+            uow.audit(self._event(session, AuditAction.CASE_VIEWED, case))
+        return self._file(session, case)
+
+    def history(self, session: Session, case_id: str) -> list[Any]:
+        case = self._case(session, case_id)
+        return self.store.audit_entries(record_id=case.id)
+
+    # --- writing ------------------------------------------------------------------------
+    def register(
+        self,
+        session: Session,
+        person: Person,
+        *,
+        border_post: str | None = None,
+        office: str | None = None,
+        detecting_agency: str | None = None,
+        detected_on: date | None = None,
+    ) -> Case:
+        """Open a new case for ``person`` (state: detected)."""
+        require(session.role, Action.CREATE_CASE)
+        user = session.user
+        post = border_post if border_post is not None else user.border_post
+        if session.role.value == "border_officer" and post != user.border_post:
+            raise PermissionDenied(role=ROLE_LABELS[session.role], action=N_("register a case at another border post"))
+        now = self.clock.now()
+        with self.store.transaction() as uow:
+            case = Case(
+                id=new_id(),
+                case_number=uow.next_case_number(now.year),
+                person_id=person.id,
+                scope_id=user.scope_id,
+                state=CaseState.DETECTED,
+                detected_on=detected_on or now.date(),
+                opened_at=now,
+                created_by=user.id,
+                border_post=post,
+                office=office,
+                detecting_agency=detecting_agency,
+                assigned_to=user.id,
+            )
+            uow.put(person)
+            uow.put(case)
+            uow.audit(self._event(session, AuditAction.CASE_CREATED, case, {"case_number": case.case_number}))
+        return case
+
+    def update_person(self, session: Session, case_id: str, new: Person) -> Person:
+        require(session.role, Action.RECORD_RISK_CONSENT)
+        case = self._case(session, case_id)
+        old = self._person(case)
+        if new.id != old.id:
+            raise NotFound(kind="person", ident=new.id)
+        changed = _changed_fields(old, new)
+        if changed:
+            with self.store.transaction() as uow:
+                uow.put(new, previous=old)
+                uow.audit(self._event(session, AuditAction.PERSON_UPDATED, case, {"fields": changed}))
+        return new
+
+    def update_case(self, session: Session, case_id: str, **changes: Any) -> Case:
+        """Change the case's own fields (post, office, agency, worker); not its state."""
+        require(session.role, Action.CASE_WORK)
+        allowed_fields = {"border_post", "office", "detecting_agency", "assigned_to", "detected_on"}
+        unknown = set(changes) - allowed_fields
+        if unknown:
+            raise ValueError(f"not editable here: {', '.join(sorted(unknown))}")
+        old = self._case(session, case_id)
+        new = dataclasses.replace(old, **changes)
+        changed = _changed_fields(old, new)
+        if changed:
+            with self.store.transaction() as uow:
+                uow.put(new, previous=old)
+                uow.audit(self._event(session, AuditAction.CASE_UPDATED, new, {"fields": changed}))
+        return new
+
+    def move(
+        self,
+        session: Session,
+        case_id: str,
+        target: CaseState,
+        *,
+        reason: str | None = None,
+        closure_reason: ClosureReason | None = None,
+    ) -> Case:
+        """Move the case through the lifecycle; refused with every reason if a guard fails."""
+        old = self._case(session, case_id)
+        facts = self._facts(session, old, reason, closure_reason)
+        check(old.state, target, facts)
+        now = self.clock.now()
+        updates: dict[str, Any] = {"state": target}
+        if target is CaseState.CLOSED:
+            updates.update(closed_at=now, closure_reason=closure_reason, closure_approved_by=session.user.id)
+        elif old.state in (CaseState.CLOSED, CaseState.TRANSFERRED):
+            updates.update(closed_at=None, closure_reason=None, closure_approved_by=None)
+        if target in (CaseState.NO_INDICATORS, CaseState.OTHER_VULNERABILITY, CaseState.PRESUMED_VICTIM) \
+                and old.state is CaseState.SCREENING:
+            updates["screening_outcome"] = target
+        new = dataclasses.replace(old, **updates)
+        details: dict[str, Any] = {"from": old.state.value, "to": target.value}
+        if closure_reason is not None:
+            details["closure_reason"] = closure_reason.value
+        if reason:
+            details["reason_given"] = True  # the reason's text is case content: it goes in a note
+        with self.store.transaction() as uow:
+            uow.put(new, previous=old)
+            if reason:
+                uow.put(Note(new_id(), case_id, now, session.user.id, reason.strip()))
+            uow.audit(self._event(session, AuditAction.CASE_TRANSITION, new, details))
+        return new
+
+    def record_risk(self, session: Session, case_id: str, stage: RiskStage, **answers: Any) -> RiskAssessment:
+        require(session.role, Action.RECORD_RISK_CONSENT)
+        case = self._case(session, case_id)
+        risk = RiskAssessment(
+            id=new_id(), case_id=case.id, stage=stage, assessed_at=self.clock.now(),
+            assessed_by=session.user.id, **answers,
+        )
+        with self.store.transaction() as uow:
+            uow.put(risk)
+            uow.audit(self._event(session, AuditAction.RISK_RECORDED, case,
+                                  {"risk_id": risk.id, "urgent": risk.is_urgent}))
+        return risk
+
+    def record_consent(
+        self,
+        session: Session,
+        case_id: str,
+        kind: ConsentKind,
+        decision: ConsentDecision,
+        *,
+        provider: str | None = None,
+        given_by_guardian: bool = False,
+        guardian_name: str | None = None,
+        override: OverrideBasis | None = None,
+        override_reason: str | None = None,
+    ) -> Consent:
+        require(session.role, Action.RECORD_RISK_CONSENT)
+        case = self._case(session, case_id)
+        if override is not None and override is OverrideBasis.CHILD_BEST_INTERESTS:
+            person = self._person(case)
+            if not person.may_be_minor(self.clock.now().date()):
+                from app.errors import FieldError, ValidationError
+                raise ValidationError([FieldError("override", N_(
+                    "A child best-interests override needs a person who may be under 18."))])
+        consent = Consent(
+            id=new_id(), case_id=case.id, kind=kind, decision=decision,
+            recorded_at=self.clock.now(), recorded_by=session.user.id, provider=provider,
+            given_by_guardian=given_by_guardian, guardian_name=guardian_name,
+            override=override, override_reason=override_reason,
+        )
+        action = AuditAction.CONSENT_OVERRIDE if override else AuditAction.CONSENT_RECORDED
+        with self.store.transaction() as uow:
+            uow.put(consent)
+            uow.audit(self._event(session, action, case, {
+                "consent_id": consent.id, "kind": kind.value, "decision": decision.value,
+                **({"override": override.value} if override else {}),
+            }))
+        return consent
+
+    def add_note(self, session: Session, case_id: str, text: str) -> Note:
+        require(session.role, Action.CASE_WORK)
+        case = self._case(session, case_id)
+        note = Note(new_id(), case.id, self.clock.now(), session.user.id, text)
+        with self.store.transaction() as uow:
+            uow.put(note)
+            uow.audit(self._event(session, AuditAction.NOTE_ADDED, case, {"note_id": note.id}))
+        return note
+
+    # --- helpers ------------------------------------------------------------------------
+    def _visible(self, session: Session, query: CaseQuery) -> CaseQuery:
+        require(session.role, Action.VIEW_CASES)
+        visibility = VISIBILITY[session.role]
+        if visibility is Visibility.ALL_SCOPES:
+            return dataclasses.replace(query, scope_ids=None)
+        query = dataclasses.replace(query, scope_ids=frozenset({session.user.scope_id}))
+        if visibility is Visibility.OWN_POST:
+            query = dataclasses.replace(query, border_posts=frozenset({session.user.border_post or ""}))
+        return query
+
+    def can_see(self, session: Session, case: Case) -> bool:
+        visibility = VISIBILITY[session.role]
+        if visibility is Visibility.ALL_SCOPES:
+            return True
+        if case.scope_id != session.user.scope_id:
+            return False
+        return visibility is Visibility.OWN_SCOPE or case.border_post == session.user.border_post
+
+    def _case(self, session: Session, case_id: str) -> Case:
+        require(session.role, Action.VIEW_CASES)
+        case = self.store.get(Case, case_id)
+        # A case outside the user's scope is reported as absent: its existence is not told.
+        if case is None or not self.can_see(session, case):
+            raise NotFound(kind=N_("case"), ident=case_id)
+        return case
+
+    def _person(self, case: Case) -> Person:
+        person = self.store.get(Person, case.person_id)
+        if person is None:
+            raise NotFound(kind=N_("person"), ident=case.person_id)
+        return person
+
+    def _facts(self, session: Session, case: Case, reason: str | None,
+               closure_reason: ClosureReason | None) -> CaseFacts:
+        consents = self.store.for_case(Consent, case.id)
+        latest: dict[tuple[ConsentKind, str | None], Consent] = {}
+        for consent in consents:  # oldest first: a later decision replaces an earlier one
+            latest[(consent.kind, consent.provider)] = consent
+        screening = any(c.kind is ConsentKind.SCREENING and c.decision is ConsentDecision.GIVEN
+                        for c in latest.values())
+        referral = any(c.allows_referral for c in latest.values())
+        return CaseFacts(
+            role=session.role, screening_consent=screening, screening_outcome=case.screening_outcome,
+            referral_consent=referral, reason=reason, closure_reason=closure_reason,
+        )
+
+    def _file(self, session: Session, case: Case) -> CaseFile:
+        return CaseFile(
+            case=case,
+            person=self._person(case),
+            risks=tuple(self.store.for_case(RiskAssessment, case.id)),
+            consents=tuple(self.store.for_case(Consent, case.id)),
+            notes=tuple(self.store.for_case(Note, case.id)),
+            moves=tuple(available(case.state, session.role)),
+        )
+
+    def _event(self, session: Session, action: str, case: Case, details: dict[str, Any] | None = None) -> AuditEvent:
+        return AuditEvent(
+            action=action, at=self.clock.now(), actor_id=session.user.id, device_id=session.device_id,
+            record_type="case", record_id=case.id, details=details or {},
+        )
+
+
+def _changed_fields(old: Any, new: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(old) if getattr(old, f.name) != getattr(new, f.name)]

@@ -1,0 +1,1 @@
+"""Translations (gettext catalogs), Babel formatting and bidi helpers."""

@@ -1,0 +1,1 @@
+"""The encrypted local store: SQLCipher, keys, migrations, backups. The only SQL of Himaya."""

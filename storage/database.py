@@ -1,0 +1,68 @@
+"""Opening the SQLCipher database with the raw data key and the pragmas of SECURITY.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlcipher3
+
+from app.errors import StoreCorrupted
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+PRAGMAS = (
+    "PRAGMA cipher_memory_security = ON",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 10000",
+)
+
+
+def connect(path: Path, data_key: bytes) -> sqlcipher3.Connection:
+    """Open and key the database; the first read proves the key (SQLCipher checks lazily).
+
+    Raises ``StoreCorrupted`` for a file that is not a store encrypted with this key: a
+    plain SQLite file, random bytes, a truncated file or a wrong key file.
+    """
+    if len(data_key) != 32:
+        raise ValueError("the data key is 32 bytes")
+    path = Path(path)
+    db = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        db.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+        for pragma in PRAGMAS:
+            db.execute(pragma)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlcipher3.DatabaseError(f"journal mode {mode}")
+        db.execute("PRAGMA synchronous = FULL")
+    except sqlcipher3.DatabaseError as exc:
+        db.close()
+        raise StoreCorrupted(path=str(path.parent), detail=describe(path, exc)) from exc
+    return db
+
+
+def describe(path: Path, exc: Exception) -> str:
+    """A short, content-free description of why a file could not be opened."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+        size = path.stat().st_size
+    except OSError:
+        return "unreadable file"
+    if head == SQLITE_HEADER:
+        return "a plain, unencrypted SQLite file"
+    if size == 0:
+        return "an empty file"
+    if size % 4096:
+        return "a truncated file"
+    return "cannot be decrypted with this store's key"
+
+
+def integrity_problems(db: sqlcipher3.Connection) -> list[str]:
+    """``integrity_check`` and ``cipher_integrity_check`` findings; empty when sound."""
+    problems = [row[0] for row in db.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"]
+    problems += [row[0] for row in db.execute("PRAGMA cipher_integrity_check").fetchall()]
+    return problems

@@ -1,0 +1,115 @@
+"""Schema versions and ordered migrations.
+
+The schema version is SQLite's ``user_version``. Each migration runs in its own
+transaction and moves the store exactly one version up; a copy of the encrypted file is
+made before the first one (see ``storage.vault``). A store newer than this code is refused
+before anything is written. Migrations are never edited once released: a fix is a new one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+import sqlcipher3
+
+Migration = Callable[[sqlcipher3.Connection], None]
+
+
+def _script(db: sqlcipher3.Connection, script: str) -> None:
+    """Run DDL statement by statement (``executescript`` would commit the open transaction)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _v1(db: sqlcipher3.Connection) -> None:
+    """The first schema: records, outbox of field writes, hash-chained audit."""
+    _script(db, """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE TABLE persons (
+            id TEXT PRIMARY KEY, name_ar TEXT NOT NULL DEFAULT '', name_latin TEXT NOT NULL DEFAULT '',
+            sex TEXT, nationality TEXT, data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE TABLE cases (
+            id TEXT PRIMARY KEY, case_number TEXT NOT NULL, person_id TEXT NOT NULL,
+            scope_id TEXT NOT NULL, state TEXT NOT NULL, border_post TEXT,
+            detected_on TEXT NOT NULL, opened_at TEXT NOT NULL, assigned_to TEXT,
+            data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE TABLE risks (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,
+            data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE TABLE consents (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,
+            data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE TABLE notes (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,
+            data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE INDEX risks_case ON risks(case_id, at);
+        CREATE INDEX consents_case ON consents(case_id, at);
+        CREATE INDEX notes_case ON notes(case_id, at);
+        CREATE INDEX cases_opened ON cases(opened_at);
+        CREATE INDEX cases_number ON cases(case_number);
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY, record_type TEXT NOT NULL, record_id TEXT NOT NULL,
+            field TEXT NOT NULL, value TEXT NOT NULL, device_id TEXT NOT NULL,
+            counter INTEGER NOT NULL, supersedes TEXT NOT NULL, written_at TEXT NOT NULL,
+            UNIQUE (device_id, counter));
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor_id TEXT, device_id TEXT NOT NULL,
+            action TEXT NOT NULL, record_type TEXT, record_id TEXT, details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        """)
+
+
+def _v2(db: sqlcipher3.Connection) -> None:
+    """Case-list filters and a folded name column for the simple search.
+
+    ``persons.search_text`` holds the names in both scripts, lower-cased, so the case list
+    can filter by name without decoding every record; existing persons are backfilled.
+    """
+    _script(db, """
+        ALTER TABLE persons ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+        CREATE INDEX cases_state ON cases(state, opened_at);
+        CREATE INDEX cases_post ON cases(border_post, opened_at);
+        CREATE INDEX cases_scope ON cases(scope_id, opened_at);
+        CREATE INDEX cases_detected ON cases(detected_on);
+        CREATE INDEX cases_person ON cases(person_id);
+        CREATE INDEX audit_record ON audit(record_id, seq);
+        """)
+    rows = db.execute("SELECT id, data FROM persons").fetchall()
+    db.executemany(
+        "UPDATE persons SET search_text = ? WHERE id = ?",
+        [(search_text(json.loads(data)), pid) for pid, data in rows],
+    )
+
+
+def search_text(fields: dict) -> str:
+    """The names of a person's field dictionary, folded for a simple substring search."""
+    parts = [fields.get(k) for k in ("prs_FirstName", "prs_SecondName", "prs_FirstNameAr", "prs_SecondNameAr")]
+    parts += list(fields.get("prs_OtherNames") or [])
+    return " ".join(p for p in parts if p).casefold()
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+CURRENT = len(MIGRATIONS)
+
+
+def version(db: sqlcipher3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlcipher3.Connection, target: int = CURRENT) -> list[int]:
+    """Apply each missing migration up to ``target``, one transaction each; returns those run."""
+    done = []
+    current = version(db)
+    for number in range(current + 1, target + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[number - 1](db)
+            db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        done.append(number)
+    return done

@@ -1,0 +1,264 @@
+"""The case store over an open SQLCipher connection (implements ``app.ports.CaseStore``).
+
+Every write happens in one ``BEGIN IMMEDIATE`` transaction: the record change, one outbox
+row per changed field (record, field, value, dot, supersedes, as in SYNC.md) and the
+chained audit entry. Either all of it is committed or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date, datetime, timezone
+from contextlib import contextmanager
+from typing import Any, Iterator, TypeVar
+
+import sqlcipher3
+
+from app.domain.audit import GENESIS, AuditEntry, AuditEvent, chain_hash
+from app.domain.case import Case
+from app.domain.codec import decode, from_fields, to_fields
+from app.domain.user import User
+from app.domain.values import CaseState, Sex
+from app.errors import StaleRecord
+from app.ports import CaseQuery, CaseRow
+from storage.tables import BY_RECORD_TYPE, TABLES, Table
+
+R = TypeVar("R")
+
+_SORT_SQL = {
+    "opened_at": "c.opened_at",
+    "detected_on": "c.detected_on",
+    "case_number": "c.case_number",
+    "state": "c.state",
+    "border_post": "c.border_post",
+    "name": "COALESCE(NULLIF(p.name_latin, ''), p.name_ar)",
+}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class SqlCipherStore:
+    def __init__(self, db: sqlcipher3.Connection) -> None:
+        self.db = db
+        self._lock = threading.RLock()
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        self.store_id: str = meta["store_id"]
+        self.device_id: str = meta["device_id"]
+        self.device_code: str = meta["device_code"]
+
+    # --- writing ------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator["UnitOfWork"]:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                uow = UnitOfWork(self)
+                yield uow
+                uow.flush()
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    # --- reading ------------------------------------------------------------------------
+    def get(self, cls: type[R], record_id: str) -> R | None:
+        table = TABLES[cls]
+        row = self.db.execute(f"SELECT data FROM {table.name} WHERE id = ?", (record_id,)).fetchone()
+        return from_fields(cls, record_id, json.loads(row[0])) if row else None
+
+    def for_case(self, cls: type[R], case_id: str) -> list[R]:
+        table = TABLES[cls]
+        rows = self.db.execute(
+            f"SELECT id, data FROM {table.name} WHERE case_id = ? ORDER BY at, id", (case_id,)
+        ).fetchall()
+        return [from_fields(cls, rid, json.loads(data)) for rid, data in rows]
+
+    def fields_of(self, record_type: str, record_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The stored field dictionary and dots of a record (for sync and tests)."""
+        table = BY_RECORD_TYPE[record_type]
+        row = self.db.execute(f"SELECT data, dots FROM {table.name} WHERE id = ?", (record_id,)).fetchone()
+        return (json.loads(row[0]), json.loads(row[1])) if row else None
+
+    def _where(self, query: CaseQuery) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if query.scope_ids is not None:
+            clauses.append(f"c.scope_id IN ({','.join('?' * len(query.scope_ids))})")
+            args += sorted(query.scope_ids)
+        if query.states:
+            clauses.append(f"c.state IN ({','.join('?' * len(query.states))})")
+            args += sorted(s.value for s in query.states)
+        if query.border_posts:
+            clauses.append(f"c.border_post IN ({','.join('?' * len(query.border_posts))})")
+            args += sorted(query.border_posts)
+        if query.assigned_to:
+            clauses.append("c.assigned_to = ?")
+            args.append(query.assigned_to)
+        if query.detected_from:
+            clauses.append("c.detected_on >= ?")
+            args.append(query.detected_from.isoformat())
+        if query.detected_to:
+            clauses.append("c.detected_on <= ?")
+            args.append(query.detected_to.isoformat())
+        text = query.text.strip().casefold()
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append("(p.search_text LIKE ? ESCAPE '\\' OR lower(c.case_number) LIKE ? ESCAPE '\\')")
+            args += [pattern, pattern]
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    def list_cases(self, query: CaseQuery) -> list[CaseRow]:
+        where, args = self._where(query)
+        order = _SORT_SQL[query.sort] + (" DESC" if query.descending else " ASC")
+        rows = self.db.execute(
+            "SELECT c.id, c.case_number, c.state, p.name_ar, p.name_latin, p.sex, p.nationality,"
+            " c.border_post, c.detected_on, c.opened_at, c.assigned_to, c.scope_id"
+            " FROM cases c JOIN persons p ON p.id = c.person_id"
+            f"{where} ORDER BY {order}, c.id LIMIT ? OFFSET ?",
+            args + [max(0, query.limit), max(0, query.offset)],
+        ).fetchall()
+        return [
+            CaseRow(
+                id=r[0], case_number=r[1], state=CaseState(r[2]), name_ar=r[3], name_latin=r[4],
+                sex=Sex(r[5]) if r[5] else Sex.UNKNOWN, nationality=r[6], border_post=r[7],
+                detected_on=decode(r[8], date), opened_at=decode(r[9], datetime),
+                assigned_to=r[10], scope_id=r[11],
+            )
+            for r in rows
+        ]
+
+    def count_cases(self, query: CaseQuery) -> int:
+        where, args = self._where(query)
+        join = " JOIN persons p ON p.id = c.person_id" if query.text.strip() else ""
+        return int(self.db.execute(f"SELECT count(*) FROM cases c{join}{where}", args).fetchone()[0])
+
+    def users(self) -> list[User]:
+        rows = self.db.execute("SELECT id, data FROM users ORDER BY username").fetchall()
+        return [from_fields(User, rid, json.loads(data)) for rid, data in rows]
+
+    def user_by_name(self, username: str) -> User | None:
+        row = self.db.execute("SELECT id, data FROM users WHERE username = ?", (username,)).fetchone()
+        return from_fields(User, row[0], json.loads(row[1])) if row else None
+
+    def audit_entries(self, record_id: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+        sql = "SELECT seq, at, actor_id, device_id, action, record_type, record_id, details, prev_hash, hash FROM audit"
+        args: list[Any] = []
+        if record_id is not None:
+            sql += " WHERE record_id = ?"
+            args.append(record_id)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_entry(row) for row in self.db.execute(sql, args)]
+
+    def iter_audit(self) -> Iterator[AuditEntry]:
+        cursor = self.db.execute(
+            "SELECT seq, at, actor_id, device_id, action, record_type, record_id, details, prev_hash, hash"
+            " FROM audit ORDER BY seq")
+        for row in cursor:
+            yield _entry(row)
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+
+def _entry(row: tuple) -> AuditEntry:
+    event = AuditEvent(
+        action=row[4], at=datetime.fromisoformat(row[1]), actor_id=row[2], device_id=row[3],
+        record_type=row[5], record_id=row[6], details=json.loads(row[7]),
+    )
+    return AuditEntry(seq=row[0], event=event, prev_hash=row[8], hash=row[9])
+
+
+class UnitOfWork:
+    """The writes of one transaction (``app.ports.UnitOfWork``)."""
+
+    def __init__(self, store: SqlCipherStore) -> None:
+        self.store = store
+        self.db = store.db
+        meta = dict(self.db.execute(
+            "SELECT key, value FROM meta WHERE key IN ('write_counter', 'case_counter')").fetchall())
+        self._counter = int(meta.get("write_counter", 0))
+        self._case_counter = int(meta.get("case_counter", 0))
+        self._start = (self._counter, self._case_counter)
+        head = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        self._audit_seq, self._audit_hash = (head[0], head[1]) if head else (0, GENESIS)
+        self._outbox: list[tuple] = []
+        self._audit_rows: list[tuple] = []
+
+    def put(self, record: Any, previous: Any | None = None) -> None:
+        table: Table = TABLES[type(record)]
+        fields = to_fields(record)
+        if previous is None:
+            old_fields: dict[str, Any] = {}
+            dots: dict[str, list] = {}
+            if self.db.execute(f"SELECT 1 FROM {table.name} WHERE id = ?", (record.id,)).fetchone():
+                raise StaleRecord(kind=record.RECORD_TYPE)
+        else:
+            row = self.db.execute(f"SELECT data, dots FROM {table.name} WHERE id = ?", (record.id,)).fetchone()
+            if row is None or json.loads(row[0]) != to_fields(previous):
+                raise StaleRecord(kind=record.RECORD_TYPE)
+            old_fields, dots = json.loads(row[0]), json.loads(row[1])
+        now = _now_text()
+        for name, value in fields.items():
+            if name in old_fields:
+                if old_fields[name] == value:
+                    continue
+            elif value is None or value == []:
+                continue  # a new record writes only the fields it has
+            self._counter += 1
+            dot = [self.store.device_id, self._counter]
+            self._outbox.append((record.RECORD_TYPE, record.id, name, dumps(value), self.store.device_id,
+                                 self._counter, dumps(dots.get(name, [])), now))
+            dots[name] = [dot]
+        columns = {c: fn(record, fields) for c, fn in table.columns.items()}
+        names = ["id", "data", "dots", *columns]
+        values = [record.id, dumps(fields), dumps(dots), *columns.values()]
+        if previous is None:
+            self.db.execute(f"INSERT INTO {table.name} ({','.join(names)}) VALUES ({','.join('?' * len(names))})",
+                            values)
+        else:
+            assignments = ",".join(f"{n} = ?" for n in names[1:])
+            self.db.execute(f"UPDATE {table.name} SET {assignments} WHERE id = ?", values[1:] + [record.id])
+
+    def audit(self, event: AuditEvent) -> None:
+        self._audit_seq += 1
+        digest = chain_hash(self._audit_hash, event, self._audit_seq)
+        self._audit_rows.append((
+            self._audit_seq, event.at.isoformat(), event.actor_id, event.device_id, event.action,
+            event.record_type, event.record_id, dumps(dict(event.details)), self._audit_hash, digest,
+        ))
+        self._audit_hash = digest
+
+    def next_case_number(self, year: int) -> str:
+        self._case_counter += 1
+        return f"HMY-{year:04d}-{self.store.device_code}-{self._case_counter:05d}"
+
+    def flush(self) -> None:
+        if self._outbox:
+            self.db.executemany(
+                "INSERT INTO outbox (record_type, record_id, field, value, device_id, counter, supersedes,"
+                " written_at) VALUES (?,?,?,?,?,?,?,?)", self._outbox)
+            self._outbox.clear()
+        if self._audit_rows:
+            self.db.executemany(
+                "INSERT INTO audit (seq, at, actor_id, device_id, action, record_type, record_id, details,"
+                " prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)", self._audit_rows)
+            self._audit_rows.clear()
+        if (self._counter, self._case_counter) != self._start:
+            self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                                [("write_counter", str(self._counter)), ("case_counter", str(self._case_counter))])
+            self._start = (self._counter, self._case_counter)
+
+
+def _now_text() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

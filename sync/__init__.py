@@ -1,0 +1,1 @@
+"""Sync with the secretariat: protocol, client and hub (comes with the sync issue)."""

@@ -1,0 +1,1 @@
+"""The front ends: the desktop app (the only Qt importer) and the command line."""
