@@ -220,6 +220,8 @@ class UnitOfWork:
             self._outbox.append((record.RECORD_TYPE, record.id, name, dumps(value), self.store.device_id,
                                  self._counter, dumps(dots.get(name, [])), now))
             dots[name] = [dot]
+        if previous is None and isinstance(record, Case):
+            self._keep_case_counter_ahead(record.case_number)
         columns = {c: fn(record, fields) for c, fn in table.columns.items()}
         names = ["id", "data", "dots", *columns]
         values = [record.id, dumps(fields), dumps(dots), *columns.values()]
@@ -238,6 +240,12 @@ class UnitOfWork:
             event.record_type, event.record_id, dumps(dict(event.details)), self._audit_hash, digest,
         ))
         self._audit_hash = digest
+
+    def _keep_case_counter_ahead(self, case_number: str) -> None:
+        """A case numbered elsewhere on this device (demo data) never collides with the next one."""
+        _prefix, _year, code, serial = case_number.split("-", 3)
+        if code == self.store.device_code:
+            self._case_counter = max(self._case_counter, int(serial))
 
     def next_case_number(self, year: int) -> str:
         self._case_counter += 1

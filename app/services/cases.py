@@ -10,20 +10,24 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
 from app.domain.audit import AuditAction, AuditEvent
 from app.domain.case import Case, Consent, Note, RiskAssessment
 from app.domain.checks import new_id
 from app.domain.person import Person
 from app.domain.user import Session
-from app.domain.values import CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis, RiskStage, RiskLevel
-from app.errors import NotFound, PermissionDenied
+from app.domain.values import (
+    ROLE_LABELS, CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis, Role, RiskStage,
+)
+from app.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from app.lifecycle import CaseFacts, Transition, available, check
 from app.permissions import VISIBILITY, Action, Visibility, require
 from app.ports import CaseQuery, CaseRow, CaseStore, Clock, SystemClock
-from app.domain.values import ROLE_LABELS
 from app.text import N_
+
+if TYPE_CHECKING:
+    from app.importing import ImportEntry
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,16 @@ class CaseFile:
     @property
     def latest_risk(self) -> RiskAssessment | None:
         return self.risks[-1] if self.risks else None
+
+
+class PreparedCase(Protocol):
+    """A case built elsewhere with all its records (e.g. ``app.demo.DemoCase``)."""
+
+    person: Person
+    case: Case
+    risks: tuple[RiskAssessment, ...]
+    consents: tuple[Consent, ...]
+    notes: tuple[Note, ...]
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,7 @@ class CaseService:
         require(session.role, Action.CREATE_CASE)
         user = session.user
         post = border_post if border_post is not None else user.border_post
-        if session.role.value == "border_officer" and post != user.border_post:
+        if session.role is Role.BORDER_OFFICER and post != user.border_post:
             raise PermissionDenied(role=ROLE_LABELS[session.role], action=N_("register a case at another border post"))
         now = self.clock.now()
         with self.store.transaction() as uow:
@@ -110,6 +124,69 @@ class CaseService:
             uow.put(case)
             uow.audit(self._event(session, AuditAction.CASE_CREATED, case, {"case_number": case.case_number}))
         return case
+
+    def import_entries(self, session: Session, entries: "Sequence[ImportEntry]") -> list[Case]:
+        """Register every entry of a validated import file in ONE transaction (all or nothing)."""
+        require(session.role, Action.CREATE_CASE)
+        user = session.user
+        now = self.clock.now()
+        created: list[Case] = []
+        with self.store.transaction() as uow:
+            for entry in entries:
+                post = entry.border_post
+                if session.role is Role.BORDER_OFFICER and post != user.border_post:
+                    raise PermissionDenied(role=ROLE_LABELS[session.role],
+                                           action=N_("register a case at another border post"))
+                case = Case(
+                    id=new_id(), case_number=uow.next_case_number(now.year), person_id=entry.person.id,
+                    scope_id=user.scope_id, state=CaseState.DETECTED,
+                    detected_on=entry.detected_on or now.date(), opened_at=now, created_by=user.id,
+                    border_post=post, office=entry.office, detecting_agency=entry.detecting_agency,
+                    assigned_to=user.id,
+                )
+                uow.put(entry.person)
+                uow.put(case)
+                for text in entry.notes:
+                    uow.put(Note(new_id(), case.id, now, user.id, text))
+                uow.audit(self._event(session, AuditAction.CASE_IMPORTED, case, {"case_number": case.case_number}))
+                created.append(case)
+        return created
+
+    def add_prepared(self, session: Session, bundles: "Iterable[PreparedCase]", *,
+                     chunk: int = 2000, progress: "Callable[[int], bool] | None" = None) -> int:
+        """Store complete, already-built cases (demo data), ``chunk`` per transaction.
+
+        ``progress(n_done)`` may return False to stop after the current chunk. Returns how
+        many cases were stored; each chunk is all or nothing.
+        """
+        require(session.role, Action.CREATE_CASE)
+        done = 0
+        batch: list[PreparedCase] = []
+
+        def write(items: list[PreparedCase]) -> None:
+            with self.store.transaction() as uow:
+                for item in items:
+                    uow.put(item.person)
+                    uow.put(item.case)
+                    for record in (*item.risks, *item.consents, *item.notes):
+                        uow.put(record)
+                    uow.audit(self._event(session, AuditAction.DEMO_DATA, item.case,
+                                          {"case_number": item.case.case_number}))
+
+        for bundle in bundles:
+            batch.append(bundle)
+            if len(batch) >= chunk:
+                write(batch)
+                done += len(batch)
+                batch = []
+                if progress is not None and progress(done) is False:
+                    return done
+        if batch:
+            write(batch)
+            done += len(batch)
+            if progress is not None:
+                progress(done)
+        return done
 
     def update_person(self, session: Session, case_id: str, new: Person) -> Person:
         require(session.role, Action.RECORD_RISK_CONSENT)
@@ -206,7 +283,6 @@ class CaseService:
         if override is not None and override is OverrideBasis.CHILD_BEST_INTERESTS:
             person = self._person(case)
             if not person.may_be_minor(self.clock.now().date()):
-                from app.errors import FieldError, ValidationError
                 raise ValidationError([FieldError("override", N_(
                     "A child best-interests override needs a person who may be under 18."))])
         consent = Consent(

@@ -1,0 +1,1 @@
+"""Domain records: frozen, validated dataclasses."""

@@ -1,0 +1,1 @@
+"""himaya-cli: the command line front end (no Qt)."""

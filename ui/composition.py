@@ -1,0 +1,46 @@
+"""The one place that builds storage objects and hands them to the services.
+
+Both front ends (the desktop app and ``himaya-cli``) go through here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.services.cases import CaseService
+from app.services.users import UserService
+from storage.vault import OpenStore, Vault
+
+
+def default_store_dir() -> Path:
+    """``HIMAYA_STORE``, else the user's data folder (``$XDG_DATA_HOME/himaya/store``)."""
+    if os.environ.get("HIMAYA_STORE"):
+        return Path(os.environ["HIMAYA_STORE"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "himaya" / "store"
+
+
+def vault_at(folder: Path | str | None) -> Vault:
+    return Vault(Path(folder) if folder else default_store_dir())
+
+
+@dataclass
+class Services:
+    """The services of an unlocked store, bound to the session of who unlocked it."""
+
+    opened: OpenStore
+    cases: CaseService
+    users: UserService
+
+    @property
+    def session(self):  # noqa: ANN201 - app.domain.user.Session
+        return self.opened.session
+
+    def lock(self) -> None:
+        self.opened.lock()
+
+
+def services_for(opened: OpenStore) -> Services:
+    return Services(opened, CaseService(opened.store), UserService(opened.store, opened.keys))
