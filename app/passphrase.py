@@ -40,7 +40,11 @@ def assess(passphrase: str, username: str = "") -> Strength:
     lowered = passphrase.lower()
     if username and len(username) >= 3 and username.lower() in lowered:
         problems.append(N_("do not include the user name"))
-    if any(word in lowered for word in _COMMON) and len(set(lowered)) < 10:
+    rest = lowered
+    for word in _COMMON:
+        rest = rest.replace(word, "")
+    # A common password plus a few digits or signs ("password1234") is still that password.
+    if rest != lowered and (len(set(lowered)) < 10 or len(rest) < 8):
         problems.append(N_("it is built on a very common password"))
     if len(set(passphrase)) <= 3:
         problems.append(N_("it repeats the same few characters"))

@@ -227,6 +227,7 @@ class CaseService:
         closure_reason: ClosureReason | None = None,
     ) -> Case:
         """Move the case through the lifecycle; refused with every reason if a guard fails."""
+        reason = (reason or "").strip() or None  # a blank reason box is no reason (and no empty note)
         old = self._case(session, case_id)
         facts = self._facts(session, old, reason, closure_reason)
         check(old.state, target, facts)

@@ -39,6 +39,8 @@ class UserService:
     ) -> User:
         require(session.role, Action.MANAGE_USERS)
         self._may_grant(session, role)
+        if scope_id and scope_id != session.user.scope_id and session.role is not Role.SECRETARIAT:
+            raise PermissionDenied(role=ROLE_LABELS[session.role], action=N_("add users to another scope"))
         if self.store.user_by_name(username) is not None:
             raise ValidationError([FieldError("username", N_("This user name is taken."))])
         user = User(
