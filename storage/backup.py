@@ -127,11 +127,14 @@ def _extract_and_verify(backup: Path, staged: Path, username: str, passphrase: s
                 raise ValueError("format")
             files = dict(manifest["files"])
             schema = int(manifest["schema"])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
             raise BackupInvalid(reason="the manifest is damaged") from exc
         for name in (DB_NAME, KEYS_NAME):
-            with archive.open(name) as source, open(staged / name, "wb") as dest:
-                shutil.copyfileobj(source, dest)
+            try:
+                with archive.open(name) as source, open(staged / name, "wb") as dest:
+                    shutil.copyfileobj(source, dest)
+            except (zipfile.BadZipFile, EOFError) as exc:  # a failed CRC or a cut-off member
+                raise BackupInvalid(reason=f"{name} is damaged") from exc
             if _sha256(staged / name) != files.get(name):
                 raise BackupInvalid(reason=f"{name} does not match its checksum")
     if schema > migrations.CURRENT:

@@ -28,12 +28,21 @@ def connect(path: Path, data_key: bytes) -> sqlcipher3.Connection:
     if len(data_key) != 32:
         raise ValueError("the data key is 32 bytes")
     path = Path(path)
+    if path.exists() and path.stat().st_size == 0:
+        # Opening it would write a fresh header into it: an empty file is never a store.
+        raise StoreCorrupted(path=str(path.parent), detail="an empty file")
     db = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
         db.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
         for pragma in PRAGMAS:
             db.execute(pragma)
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        # The first read only proves page 1. Check every page's HMAC now, before anything
+        # is written, so a damaged file is refused here and not half-used later.
+        damaged = db.execute("PRAGMA cipher_integrity_check").fetchall()
+        if damaged:
+            db.close()
+            raise StoreCorrupted(path=str(path.parent), detail=describe_damage(path, len(damaged)))
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise sqlcipher3.DatabaseError(f"journal mode {mode}")
@@ -59,6 +68,16 @@ def describe(path: Path, exc: Exception) -> str:
     if size % 4096:
         return "a truncated file"
     return "cannot be decrypted with this store's key"
+
+
+def describe_damage(path: Path, pages: int) -> str:
+    """A content-free description of a file whose pages fail the HMAC check."""
+    try:
+        if path.stat().st_size % 4096:
+            return "a truncated file"
+    except OSError:
+        return "unreadable file"
+    return f"{pages} damaged page(s)"
 
 
 def integrity_problems(db: sqlcipher3.Connection) -> list[str]:

@@ -24,7 +24,14 @@ def _script(db: sqlcipher3.Connection, script: str) -> None:
 
 
 def _v1(db: sqlcipher3.Connection) -> None:
-    """The first schema: records, outbox of field writes, hash-chained audit."""
+    """The first schema: records, outbox of field writes, hash-chained audit.
+
+    Records are stored whole as their field dictionary (``data``: HTCDS names, empty fields
+    left out) with ``dots``: per field, the dots of the writes behind its value. A dot of
+    this device is stored as its counter alone, another device's as ``[device, counter]``.
+    The outbox has one row per record change; ``writes`` lists its field writes as
+    ``[field, value, counter, supersedes]`` (the dot is ``(this device, counter)``).
+    """
     _script(db, """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE users (
@@ -51,9 +58,7 @@ def _v1(db: sqlcipher3.Connection) -> None:
         CREATE INDEX cases_number ON cases(case_number);
         CREATE TABLE outbox (
             seq INTEGER PRIMARY KEY, record_type TEXT NOT NULL, record_id TEXT NOT NULL,
-            field TEXT NOT NULL, value TEXT NOT NULL, device_id TEXT NOT NULL,
-            counter INTEGER NOT NULL, supersedes TEXT NOT NULL, written_at TEXT NOT NULL,
-            UNIQUE (device_id, counter));
+            written_at TEXT NOT NULL, writes TEXT NOT NULL);
         CREATE TABLE audit (
             seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor_id TEXT, device_id TEXT NOT NULL,
             action TEXT NOT NULL, record_type TEXT, record_id TEXT, details TEXT NOT NULL,

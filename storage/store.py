@@ -11,6 +11,7 @@ import json
 import threading
 from datetime import date, datetime, timezone
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Iterator, TypeVar
 
 import sqlcipher3
@@ -38,6 +39,31 @@ _SORT_SQL = {
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def stored(fields: dict[str, Any]) -> dict[str, Any]:
+    """The field dictionary as stored: empty fields (None, []) are left out."""
+    return {k: v for k, v in fields.items() if v is not None and v != []}
+
+
+def expand_dots(dots: dict[str, list], device_id: str) -> dict[str, list[tuple[str, int]]]:
+    """Stored dots with this device's counters written out as ``(device, counter)``."""
+    return {field: [(device_id, d) if isinstance(d, int) else (d[0], d[1]) for d in dot_list]
+            for field, dot_list in dots.items()}
+
+
+@dataclass(frozen=True)
+class FieldWrite:
+    """One field write of the outbox, in the shape of SYNC.md."""
+
+    seq: int  # the outbox row (record change) it belongs to
+    record_type: str
+    record_id: str
+    field: str
+    value: Any
+    dot: tuple[str, int]
+    supersedes: tuple[tuple[str, int], ...]
+    written_at: str
 
 
 class SqlCipherStore:
@@ -77,10 +103,10 @@ class SqlCipherStore:
         return [from_fields(cls, rid, json.loads(data)) for rid, data in rows]
 
     def fields_of(self, record_type: str, record_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """The stored field dictionary and dots of a record (for sync and tests)."""
+        """The stored field dictionary and the dots of its fields (for sync and tests)."""
         table = BY_RECORD_TYPE[record_type]
         row = self.db.execute(f"SELECT data, dots FROM {table.name} WHERE id = ?", (record_id,)).fetchone()
-        return (json.loads(row[0]), json.loads(row[1])) if row else None
+        return (json.loads(row[0]), expand_dots(json.loads(row[1]), self.device_id)) if row else None
 
     def _where(self, query: CaseQuery) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -162,6 +188,17 @@ class SqlCipherStore:
         for row in cursor:
             yield _entry(row)
 
+    def outbox(self, after_seq: int = 0) -> Iterator[FieldWrite]:
+        """The field writes waiting to be sent, oldest first (dots written out in full)."""
+        rows = self.db.execute(
+            "SELECT seq, record_type, record_id, written_at, writes FROM outbox WHERE seq > ? ORDER BY seq",
+            (after_seq,))
+        for seq, rtype, rid, written_at, writes in rows:
+            for field, value, counter, supersedes in json.loads(writes):
+                expanded = expand_dots({field: supersedes}, self.device_id)[field]
+                yield FieldWrite(seq, rtype, rid, field, value, (self.device_id, counter),
+                                 tuple(expanded), written_at)
+
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -205,26 +242,23 @@ class UnitOfWork:
                 raise StaleRecord(kind=record.RECORD_TYPE)
         else:
             row = self.db.execute(f"SELECT data, dots FROM {table.name} WHERE id = ?", (record.id,)).fetchone()
-            if row is None or json.loads(row[0]) != to_fields(previous):
+            if row is None or json.loads(row[0]) != stored(to_fields(previous)):
                 raise StaleRecord(kind=record.RECORD_TYPE)
             old_fields, dots = json.loads(row[0]), json.loads(row[1])
-        now = _now_text()
+        writes = []
         for name, value in fields.items():
-            if name in old_fields:
-                if old_fields[name] == value:
-                    continue
-            elif value is None or value == []:
-                continue  # a new record writes only the fields it has
+            if old_fields.get(name) == value or (name not in old_fields and (value is None or value == [])):
+                continue  # unchanged, or empty and never written
             self._counter += 1
-            dot = [self.store.device_id, self._counter]
-            self._outbox.append((record.RECORD_TYPE, record.id, name, dumps(value), self.store.device_id,
-                                 self._counter, dumps(dots.get(name, [])), now))
-            dots[name] = [dot]
+            writes.append([name, value, self._counter, dots.get(name, [])])
+            dots[name] = [self._counter]  # this device's dot, stored as its counter
+        if writes:
+            self._outbox.append((record.RECORD_TYPE, record.id, _now_text(), dumps(writes)))
         if previous is None and isinstance(record, Case):
             self._keep_case_counter_ahead(record.case_number)
         columns = {c: fn(record, fields) for c, fn in table.columns.items()}
         names = ["id", "data", "dots", *columns]
-        values = [record.id, dumps(fields), dumps(dots), *columns.values()]
+        values = [record.id, dumps(stored(fields)), dumps(dots), *columns.values()]
         if previous is None:
             self.db.execute(f"INSERT INTO {table.name} ({','.join(names)}) VALUES ({','.join('?' * len(names))})",
                             values)
@@ -254,8 +288,7 @@ class UnitOfWork:
     def flush(self) -> None:
         if self._outbox:
             self.db.executemany(
-                "INSERT INTO outbox (record_type, record_id, field, value, device_id, counter, supersedes,"
-                " written_at) VALUES (?,?,?,?,?,?,?,?)", self._outbox)
+                "INSERT INTO outbox (record_type, record_id, written_at, writes) VALUES (?,?,?,?)", self._outbox)
             self._outbox.clear()
         if self._audit_rows:
             self.db.executemany(

@@ -161,7 +161,7 @@ class Vault:
                 (self.folder / name).unlink(missing_ok=True)
             raise
         fsync_dir(self.folder)
-        return self._opened(store, data_key, first_user)
+        return self._opened(store, data_key, first_user, kdf)
 
     # --- unlocking ----------------------------------------------------------------------
     def unlock(self, username: str, passphrase: str) -> OpenStore:
@@ -181,7 +181,8 @@ class Vault:
         try:
             if wrap is None:
                 # Spend the same time as a real attempt: whether a name exists is not told.
-                DEFAULT_KDF.derive(passphrase, b"\0" * 16)
+                # So derive with the settings the store's wraps use, not a fixed default.
+                (keyfile.wraps[0].kdf if keyfile.wraps else DEFAULT_KDF).derive(passphrase, b"\0" * 16)
                 raise WrongPassphrase()
             data_key = bytearray(unwrap_key(keyfile.store_id, wrap, passphrase))
         except WrongPassphrase:
@@ -200,7 +201,7 @@ class Vault:
         except BaseException:
             db.close()
             raise
-        return self._opened(store, data_key, user)
+        return self._opened(store, data_key, user, kdf_from_environment())
 
     def open_with_key(self, data_key: bytes) -> SqlCipherStore:
         """Open with the raw data key (recovery tools and tests); no user, no audit."""
@@ -212,9 +213,10 @@ class Vault:
             db.close()
             raise
 
-    def _opened(self, store: SqlCipherStore, data_key: bytearray, user: User) -> OpenStore:
+    def _opened(self, store: SqlCipherStore, data_key: bytearray, user: User, kdf: KdfParams) -> OpenStore:
+        """``kdf``: the parameters for passphrases set during this session."""
         session = Session(user=user, device_id=store.device_id)
-        keys = VaultKeys(self, data_key, kdf_from_environment())
+        keys = VaultKeys(self, data_key, kdf)
         return OpenStore(self, store, keys, session, data_key)
 
     def _audit_unlock(self, store: SqlCipherStore, user: User, throttle: Throttle) -> None:
@@ -240,6 +242,10 @@ class Vault:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         stamp = self.clock().strftime("%Y%m%dT%H%M%SZ")
         target = self.folder / "backups" / f"{stamp}-{label}"
+        attempt = 1
+        while target.exists():  # e.g. a retry, within the same second, of a failed migration
+            attempt += 1
+            target = self.folder / "backups" / f"{stamp}-{label}-{attempt}"
         target.mkdir(parents=True, exist_ok=False, mode=0o700)
         for name in (DB_NAME, KEYS_NAME):
             shutil.copy2(self.folder / name, target / name)
