@@ -18,11 +18,18 @@ What "realistic" means here, roughly (shares are targets, not guarantees):
   consent before any outcome, the outcome recorded on the case, a referral consent (or a
   child best-interests / danger-to-life override, with its reason) before any referral,
   a closure reason, date and approving supervisor for closed cases;
-* each case is created by one of the given users who may create cases, in that user's
-  scope; a border officer only at their own post; case work, notes and consents to a
-  referral by social workers or supervisors of the scope.
+* each case is created by one of the given users who may create cases (not the
+  secretariat, not disabled), in that user's scope; a border officer only at their own
+  post, others at their own post or another post of their scope's users;
+* only users of the case's scope act on it (``app.permissions``): social workers and
+  supervisors do the case work and write the notes, a supervisor of the scope approves a
+  closure (``closure_approved_by`` stays empty when the scope has none). A scope with
+  border officers only gets what they may do alone: screenings, urgent protection and
+  urgent referrals, no notes.
 
 Only the resource files are read (through ``app.resources``), once per process.
+Generating 100,000 cases takes about 15 s of one CPU; most of it is the records' own
+validation.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, NamedTuple, Sequence
 
 from app.domain.case import Case, Consent, Note, RiskAssessment
 from app.domain.person import Document, Person
@@ -44,11 +51,11 @@ from app.domain.values import (
 )
 from app.resources import agencies, border_posts, country_codes, load_json
 
-__all__ = ["DemoCase", "generate", "DEVICE_CODE"]
+__all__ = ["DemoCase", "generate", "DEVICE_CODE", "WEST_CENTRAL_AFRICA"]
 
 S = CaseState
 UTC = timezone.utc
-DEVICE_CODE = re.compile(r"^[0-9A-F]{4}$")
+DEVICE_CODE = re.compile(r"^[0-9A-Z]{4,8}$")  # as in app.domain.case.CASE_NUMBER; stores make 6
 YEARS_BACK = 3
 _DAY = 86400
 _HOUR = 3600
@@ -97,7 +104,7 @@ def generate(
         raise ValueError("start_number must be a positive integer")
     code = device_code.upper() if isinstance(device_code, str) else ""
     if not DEVICE_CODE.match(code):
-        raise ValueError("device_code must be 4 hexadecimal characters, e.g. 0DE0")
+        raise ValueError("device_code must be 4 to 8 capital letters or digits, e.g. 0DE0")
     real_now = datetime.now(UTC).replace(microsecond=0)
     if now is not None:
         if now.tzinfo is None:
@@ -220,9 +227,16 @@ _STATE_WEIGHTS: tuple[tuple[int, tuple[float, ...]], ...] = (
     #            DET   SCR   NOI   OTV   PRV   URG   REF   ACC   INA   FUP   TRF   FID   CLO
     (7,       (20.0, 15.0, 15.0, 10.0, 12.0, 8.0, 10.0, 4.0, 3.0, 0.0, 0.5, 0.0, 2.5)),
     (60,      (3.0, 4.0, 16.0, 12.0, 8.0, 2.0, 8.0, 8.0, 18.0, 2.0, 2.0, 2.0, 15.0)),
-    (365,     (0.5, 0.5, 6.0, 8.0, 3.0, 0.5, 2.0, 3.0, 16.0, 14.0, 4.0, 4.0, 38.5)),
-    (10 ** 6, (0.2, 0.2, 2.0, 4.0, 1.0, 0.2, 0.5, 1.0, 8.0, 12.0, 5.0, 3.0, 62.9)),
+    (365,     (0.5, 0.5, 5.0, 5.0, 3.0, 0.5, 2.0, 3.0, 18.0, 17.0, 4.0, 4.0, 37.5)),
+    (10 ** 6, (0.2, 0.2, 2.0, 3.0, 1.0, 0.2, 0.5, 1.0, 10.0, 16.0, 6.0, 3.0, 56.9)),
 )
+
+# Cases in these states may not have the person's identity yet.
+_EARLY_STATES = frozenset({S.DETECTED, S.SCREENING, S.NO_INDICATORS, S.URGENT_PROTECTION})
+
+# States border officers reach without case workers: screening, and an urgent referral.
+_FIELD_STATES = frozenset({S.DETECTED, S.SCREENING, S.NO_INDICATORS, S.OTHER_VULNERABILITY, S.PRESUMED_VICTIM,
+                           S.URGENT_PROTECTION, S.REFERRED})
 
 # Referral providers (plausible kinds of services; {city} is the case's city).
 _PROVIDERS_FR = (
@@ -233,8 +247,8 @@ _PROVIDERS_FR = (
     "Association partenaire d'accompagnement psychosocial — {city}",
     "Entraide Nationale — Espace multifonctionnel pour femmes, {city}",
     "Établissement de protection sociale — {city}",
-    "OIM Maroc — Aide au retour volontaire et à la réintégration",
 )
+_PROVIDERS_FOREIGN_FR = _PROVIDERS_FR + ("OIM Maroc — Aide au retour volontaire et à la réintégration",)
 _PROVIDERS_CHILD_FR = (
     "Centre de protection de l'enfance — {city}",
     "Unité de protection de l'enfance — {city}",
@@ -286,8 +300,7 @@ class _Tables:
         agency_codes = agencies()
         names = load_json("demo/names.json")["groups"]
         self.group_of: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {}
-        self.group_key: dict[str, str] = {}
-        for key, group in names.items():
+        for group in names.values():
             lists = {part: tuple((e["ar"], e["lat"]) for e in group.get(part, ()))
                      for part in ("male_first", "female_first", "family")}
             lists["any_first"] = lists["male_first"] + lists["female_first"]
@@ -295,7 +308,6 @@ class _Tables:
                 continue
             for nat in group.get("nationalities", ()):
                 self.group_of.setdefault(nat, lists)
-                self.group_key.setdefault(nat, key)
         pairs = [(c, w) for c, w in _NATIONALITIES if c in known and c in self.group_of]
         if not pairs:
             raise ValueError("names.json has no name group for any nationality the generator uses")
@@ -305,15 +317,34 @@ class _Tables:
         self.posts = posts
         self.office_posts = tuple(code for code, p in posts.items() if p.get("kind") == "office") \
             or tuple(posts)
+        # Services (shelters, hospitals, courts) are in the region's main town, not at the
+        # crossing itself: the regional office's town ("BR-" codes), else another office of
+        # the region, else the region's airport, else the post's own town.
+        def rank(code: str) -> int:
+            kind = posts[code].get("kind")
+            return 0 if kind == "office" and code.startswith("BR-") else 1 if kind == "office" \
+                else 2 if kind == "airport" else 3
+        regional: dict[str, str] = {}
+        for code in sorted(posts, key=rank):
+            if rank(code) < 3:
+                regional.setdefault(posts[code].get("region_code", ""), code)
+        self.service_post = {code: regional.get(p.get("region_code", ""), code) for code, p in posts.items()}
+        # where a person moves to when the file is transferred to another regional office
+        self.regional_posts = tuple(code for code in regional.values() if rank(code) == 0) \
+            or tuple(regional.values())
         self.agency_choice: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {}
         for kind, weights in _AGENCY_WEIGHTS.items():
             usable = [(c, w) for c, w in weights if c in agency_codes]
             if usable:
                 self.agency_choice[kind] = (tuple(c for c, _ in usable), _cumulative(w for _, w in usable))
         self.state_buckets = tuple((limit, _cumulative(w)) for limit, w in _STATE_WEIGHTS)
+        # a scope with border officers only: what they may do alone (no case work, no closure)
+        self.field_state_buckets = tuple(
+            (limit, _cumulative(w if s in _FIELD_STATES else 0.0 for s, w in zip(_STATE_ORDER, weights)))
+            for limit, weights in _STATE_WEIGHTS)
         self.notes = _note_templates(load_json("demo/notes.json"))
-        self.note_text: dict[tuple[int, str, str], str] = {}
-        self.note_choices: dict[_NoteCtx, tuple[tuple[int, ...], tuple[float, ...]]] = {}
+        self.note_text: dict[tuple[int, str, str, str], str] = {}
+        self.note_choices: dict[_NoteCtx, tuple[tuple[int, ...], tuple[float, ...], tuple[int, ...]]] = {}
 
     def city(self, post_code: str, lang: str) -> str:
         post = self.posts[post_code]
@@ -321,14 +352,15 @@ class _Tables:
             return post.get("city_ar") or post.get("ar") or post_code
         return post.get("city_fr") or post.get("fr") or post_code
 
-    def note(self, index: int, lang: str, post_code: str) -> str:
-        key = (index, lang, post_code)
+    def note(self, index: int, lang: str, post_code: str, city_post: str) -> str:
+        """Template ``index`` in ``lang``, ``{post}`` the post's name, ``{city}`` the town of ``city_post``."""
+        key = (index, lang, post_code, city_post)
         text = self.note_text.get(key)
         if text is None:
             template = self.notes[index].text.get(lang) or next(iter(self.notes[index].text.values()))
             post = self.posts[post_code]
             text = template.replace("{post}", post.get(lang) or post.get("fr") or post_code)
-            text = text.replace("{city}", self.city(post_code, lang))
+            text = text.replace("{city}", self.city(city_post, lang))
             self.note_text[key] = text
         return text
 
@@ -355,9 +387,8 @@ class _Template:
     tag: str
 
 
-@dataclass(frozen=True)
-class _NoteCtx:
-    """What decides whether a note template fits a case (hashable: choices are cached)."""
+class _NoteCtx(NamedTuple):
+    """What decides whether a note template fits a case (a tuple: the choices are cached by it)."""
 
     state: CaseState
     outcome: CaseState | None
@@ -392,6 +423,7 @@ _TAG_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("accepted the referral",), "accepted"),
     (("referral sent", "for referral"), "referral"),
     (("shelter", "hospital"), "urgent"),
+    (("country of origin",), "origin"),
     (("follow-up call", "psychosocial support session", "family", "lawyer", "training"), "assistance"),
     (("passport",), "passport"),
     (("phone number",), "phone"),
@@ -399,12 +431,20 @@ _TAG_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("did not wish to continue",), "declined_interview"),
 )
 
-# When a note with that tag can be written: the milestone it follows.
+# When a note with that tag is written: the milestone it follows, and how long after it
+# (seconds; None: any time until the case's last activity).
+_TAG_SPAN: dict[str, int | None] = {
+    "interview": 2 * _DAY, "minor": 1 * _DAY, "female": 2 * _HOUR, "bambara": 2 * _DAY,
+    "screened": 4 * _HOUR, "declined_interview": 2 * _HOUR, "no_indicators": 1 * _DAY,
+    "other_vuln": 2 * _DAY, "presumed": 2 * _DAY, "urgent": 2 * _DAY, "referral": 1 * _DAY,
+    "accepted": 3 * _DAY,
+}
 _TAG_ANCHOR = {
     "general": "open", "interview": "open", "minor": "open", "female": "open", "bambara": "open",
     "passport": "open", "phone": "open", "screened": "outcome", "declined_interview": "open",
     "no_indicators": "outcome", "other_vuln": "outcome", "presumed": "outcome", "urgent": "urgent",
     "pregnant": "urgent", "referral": "referral", "accepted": "accepted", "assistance": "assistance",
+    "origin": "assistance",
     "return": "referral", "departed": "final", "closed_work": "final", "declined": "final",
     "lost": "lost", "transferred": "final",
 }
@@ -421,8 +461,8 @@ def _tag_fits(tag: str, c: _NoteCtx) -> bool:
         return c.female
     if tag == "bambara":
         return c.bambara
-    if tag == "passport":
-        return c.passport_issue
+    if tag == "passport":  # papers held by an employer: an indicator, not a "no indicators" case
+        return c.passport_issue and c.outcome is not S.NO_INDICATORS
     if tag == "phone":
         return c.phone
     if tag in ("screened", "presumed"):
@@ -443,6 +483,8 @@ def _tag_fits(tag: str, c: _NoteCtx) -> bool:
         return c.level >= 4
     if tag == "assistance":
         return c.level >= 5
+    if tag == "origin":
+        return c.foreign and c.level >= 5
     if tag == "return":
         return c.foreign and c.level >= 3 and c.closure in (None, ClosureReason.RETURNED)
     if tag == "departed":
@@ -454,8 +496,7 @@ def _tag_fits(tag: str, c: _NoteCtx) -> bool:
     if tag == "lost":
         return c.closure is ClosureReason.LOST_CONTACT or (c.state is S.FOLLOW_UP and c.level >= 6)
     if tag == "transferred":
-        return not c.abroad and (c.state is S.TRANSFERRED or c.closure is ClosureReason.TRANSFERRED) \
-            and c.level >= 3
+        return not c.abroad and (c.state is S.TRANSFERRED or c.closure is ClosureReason.TRANSFERRED)
     return True
 
 
@@ -499,19 +540,57 @@ class _Staff:
         if not self.creators:
             raise ValueError("users must include at least one active border officer, social worker or supervisor")
         self.creator_cum = _cumulative(self._CREATOR_WEIGHT[u.role] for u in self.creators)
-        all_workers = tuple(u for u in active if u.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR))
-        all_supervisors = tuple(u for u in active if u.role is Role.SUPERVISOR)
         self.workers: dict[str, tuple[User, ...]] = {}
         self.supervisors: dict[str, tuple[User, ...]] = {}
         self.posts: dict[str, tuple[str, ...]] = {}
         for scope in dict.fromkeys(u.scope_id for u in self.creators):
             in_scope = [u for u in active if u.scope_id == scope]
-            self.workers[scope] = tuple(u for u in in_scope if u in all_workers) or all_workers
-            self.supervisors[scope] = tuple(u for u in in_scope if u.role is Role.SUPERVISOR) or all_supervisors
+            # only users of the case's own scope see it, so only they work on it
+            self.workers[scope] = tuple(u for u in in_scope if u.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR))
+            self.supervisors[scope] = tuple(u for u in in_scope if u.role is Role.SUPERVISOR)
             self.posts[scope] = tuple(dict.fromkeys(u.border_post for u in in_scope if u.border_post))
 
 
 # --- the generator ------------------------------------------------------------------------
+
+_CLOSURES_OTHER_VULNERABILITY = (ClosureReason.TRANSFERRED, ClosureReason.LOST_CONTACT,
+                                 ClosureReason.DECLINED_ASSISTANCE)
+_CLOSURES_OTHER_VULNERABILITY_CUM = (0.4, 0.7, 1.0)
+_CLOSURES_VICTIM = (ClosureReason.REINTEGRATED, ClosureReason.RETURNED, ClosureReason.DECLINED_ASSISTANCE,
+                    ClosureReason.LOST_CONTACT, ClosureReason.TRANSFERRED)
+_CLOSURES_VICTIM_CUM = (0.35, 0.60, 0.72, 0.90, 1.0)
+_LEVEL_OF_STATE = {S.REFERRED: 3, S.ACCEPTED: 4, S.IN_ASSISTANCE: 5, S.FOLLOW_UP: 6}
+_RETRAFFICKING = (RiskLevel.UNKNOWN, RiskLevel.NONE, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
+_RETRAFFICKING_CUM = (0.2, 0.3, 0.6, 0.985, 1.0)
+_RETURN = (RiskLevel.NONE, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
+_RETURN_CUM = (0.2, 0.65, 0.9, 1.0)
+_LATER = (RiskLevel.UNKNOWN, RiskLevel.LOW, RiskLevel.MEDIUM)
+_LATER_CUM = (0.6, 0.85, 1.0)
+_ID_DOCUMENTS = (DocumentKind.PASSPORT, DocumentKind.NATIONAL_ID, DocumentKind.RESIDENCE_PERMIT)
+
+
+class _Plan:
+    """The path a case took to reach its state: which records exist, which milestones passed."""
+
+    __slots__ = ("screen_consent", "screen_risk", "outcome", "level", "urgent", "urgent_first",
+                 "referral", "override", "referral_risk", "review_risk", "closure", "abroad", "final")
+
+    def __init__(self) -> None:
+        self.screen_consent: ConsentDecision | None = None
+        self.screen_risk = False
+        self.outcome: CaseState | None = None
+        # 0 detected, 1 screening consent, 2 outcome, 3 referred, 4 accepted, 5 in assistance, 6 follow-up
+        self.level = 0
+        self.urgent = False
+        self.urgent_first = False
+        self.referral = False
+        self.override: OverrideBasis | None = None
+        self.referral_risk = False
+        self.review_risk = False
+        self.closure: ClosureReason | None = None
+        self.abroad = False
+        self.final = False
+
 
 class _Maker:
     def __init__(self, rng: random.Random, tables: _Tables, staff: _Staff, device_code: str,
@@ -526,7 +605,7 @@ class _Maker:
         self.now = now
         self.window = YEARS_BACK * 365
 
-    # ids ------------------------------------------------------------------------------
+    # random helpers (all draw from the one seeded generator) ---------------------------
     def uid(self) -> str:
         """``str(uuid.UUID(int=getrandbits(128), version=4))``, formatted directly (faster)."""
         h = "%032x" % ((self.bits(128) & _UUID_CLEAR) | _UUID_SET)
@@ -539,32 +618,32 @@ class _Maker:
     def choice(self, items: Sequence[Any]) -> Any:
         return items[int(self.rand() * len(items))]
 
-    def between(self, low: int, high: int | None = None) -> int:
-        """An integer in ``[low, high)`` (``[0, low)`` with one argument), like ``randrange``."""
-        if high is None:
-            low, high = 0, low
+    def between(self, low: int, high: int) -> int:
+        """An integer in ``[low, high)``."""
         return low + int(self.rand() * (high - low))
 
-    # one case -------------------------------------------------------------------------
+    # one case ----------------------------------------------------------------------------
     def case(self, number: int) -> DemoCase:
-        rng = self.rng
+        rand = self.rand
         t = self.t
-        creator: User = self.pick(self.staff.creators, self.staff.creator_cum)
+        staff = self.staff
+        creator: User = self.pick(staff.creators, staff.creator_cum)
         scope = creator.scope_id
         post = self._post(creator)
-        days_ago = min(int(self.window * self.rand() ** 1.3), self.window)
+        days_ago = min(int(self.window * rand() ** 1.3), self.window)
         detected_on = self.today - timedelta(days=days_ago)
 
-        person, facts = self._person(detected_on)
-        minor = facts["minor"]
+        workers = staff.workers[scope]
+        state = self._state(days_ago, t.state_buckets if workers else t.field_state_buckets)
+        person, minor, foreign, passport_issue = self._person(detected_on, state in _EARLY_STATES)
+        female = person.sex is Sex.FEMALE
+        plan = self._plan(state, minor, foreign)
+        if not workers and plan.referral:
+            plan.urgent = plan.screen_risk = True  # a border officer refers only urgently
 
-        state = self._state(days_ago)
-        plan = self._plan(state, minor, facts["foreign"])
-
-        # --- timeline (seconds after opening), compressed to end by now if needed ----
-        midnight = datetime.combine(detected_on, time(0), UTC)
-        opened_at = midnight + timedelta(seconds=self.between(7 * _HOUR, 21 * _HOUR)
-                                         + min(int(rng.expovariate(1 / (4 * _HOUR))), 3 * _DAY))
+        # timeline: seconds after opening, compressed when it would run past now
+        opened_at = datetime.combine(detected_on, time(0), UTC) + timedelta(
+            seconds=self.between(7 * _HOUR, 21 * _HOUR) + min(int(self.rng.expovariate(1 / (4 * _HOUR))), 3 * _DAY))
         if opened_at > self.now:
             opened_at = self.now
         times = self._timeline(plan)
@@ -573,102 +652,102 @@ class _Maker:
         if last > horizon:
             factor = horizon / last
             times = {k: int(v * factor) for k, v in times.items()}
-        if state.is_open:
-            # open cases keep being worked on until now (at most ~2 months after the last step)
-            times["end"] = min(horizon, max(times.values()) + self.between(0, 60 * _DAY))
+            last = horizon
+        if state.is_open:  # still being worked on: activity goes on for up to two months
+            times["end"] = min(horizon, last + self.between(0, 60 * _DAY))
         else:
-            times["end"] = times["final"]
+            times["end"] = last
 
         def at(key: str) -> datetime:
             return opened_at + timedelta(seconds=times[key])
 
         case_id = self.uid()
-        workers = self.staff.workers[scope] or (creator,)
-        worker = creator if creator in workers and self.rand() < 0.6 else self.choice(workers)
-        assigned = worker if plan["level"] >= 3 or state in (S.TRANSFERRED, S.FORMALLY_IDENTIFIED) \
-            or (state is S.CLOSED and self.rand() < 0.7) else creator
+        if not workers:
+            worker = creator
+        elif creator.role is not Role.BORDER_OFFICER and rand() < 0.6:
+            worker = creator
+        else:
+            worker = self.choice(workers)
+        if plan.level >= 3 or state is S.TRANSFERRED or state is S.FORMALLY_IDENTIFIED \
+                or (state is S.CLOSED and rand() < 0.7):
+            assigned = worker
+        else:
+            assigned = creator
+        service_post = t.service_post[post]
 
         consents: list[Consent] = []
         risks: list[RiskAssessment] = []
-        city = t.city(post, "fr")
+        guardian_name: str | None
 
-        # screening consent (and consent to send data to the secretariat)
-        if plan["screen_consent"] is not None:
-            decision = plan["screen_consent"]
-            guardian = minor and decision is ConsentDecision.GIVEN and self.rand() < 0.5
+        if plan.screen_consent is not None:
+            given = plan.screen_consent is ConsentDecision.GIVEN
+            guardian_name = self._guardian(person) if (minor and given and rand() < 0.5) else None
             consents.append(Consent(
-                id=self.uid(), case_id=case_id, kind=ConsentKind.SCREENING, decision=decision,
-                recorded_at=at("screen"), recorded_by=creator.id, given_by_guardian=guardian,
-                guardian_name=self._guardian(person) if guardian else None,
+                id=self.uid(), case_id=case_id, kind=ConsentKind.SCREENING, decision=plan.screen_consent,
+                recorded_at=at("screen"), recorded_by=creator.id, given_by_guardian=guardian_name is not None,
+                guardian_name=guardian_name,
             ))
-            if decision is ConsentDecision.GIVEN and self.rand() < 0.7:
+            if given and rand() < 0.7:
                 consents.append(Consent(
                     id=self.uid(), case_id=case_id, kind=ConsentKind.DATA_TO_SECRETARIAT,
-                    decision=ConsentDecision.GIVEN if self.rand() < 0.92 else ConsentDecision.REFUSED,
-                    recorded_at=at("data_consent"),
-                    recorded_by=creator.id,
+                    decision=ConsentDecision.GIVEN if rand() < 0.92 else ConsentDecision.REFUSED,
+                    recorded_at=at("data_consent"), recorded_by=creator.id,
                 ))
 
-        # risk at screening (or at detection)
-        urgent_needed = plan["urgent"]
-        danger_override = plan["override"] is OverrideBasis.DANGER_TO_LIFE
-        if plan["screen_risk"]:
-            risks.append(self._risk(case_id, RiskStage.SCREENING, at("screen_risk"), creator, facts,
-                                    force_urgent=urgent_needed, force_danger=danger_override))
+        danger = plan.override is OverrideBasis.DANGER_TO_LIFE
+        if plan.screen_risk:
+            risks.append(self._risk(case_id, RiskStage.SCREENING, at("screen_risk"), creator.id, minor, female,
+                                    urgent=plan.urgent, danger=danger))
 
-        # referral consent (with the occasional earlier refusal for another provider)
-        if plan["level"] >= 3 or plan["referral_consent"]:
-            referrer = creator if plan["urgent"] and creator.role is Role.BORDER_OFFICER \
-                and self.rand() < 0.5 else worker
-            provider = self._provider(post, minor)
-            if self.rand() < 0.05:
-                other = self._provider(post, minor)
+        if plan.referral:
+            by_officer = plan.urgent and creator.role is Role.BORDER_OFFICER and (not workers or rand() < 0.5)
+            referrer = creator if by_officer else worker
+            provider = self._provider(service_post, minor, foreign)
+            if rand() < 0.05:  # refused an earlier proposal
+                other = self._provider(service_post, minor, foreign)
                 if other != provider:
                     consents.append(Consent(
                         id=self.uid(), case_id=case_id, kind=ConsentKind.REFERRAL,
                         decision=ConsentDecision.REFUSED, provider=other,
-                        recorded_at=at("earlier_refusal"),
-                        recorded_by=referrer.id,
+                        recorded_at=at("earlier_refusal"), recorded_by=referrer.id,
                     ))
-            override = plan["override"]
+            override = plan.override
             if override is OverrideBasis.CHILD_BEST_INTERESTS \
                     and not person.may_be_minor(at("referral_consent").date()):
                 override = None  # came of age in between: the person decides
             if override is not None:
                 consents.append(Consent(
                     id=self.uid(), case_id=case_id, kind=ConsentKind.REFERRAL,
-                    decision=ConsentDecision.REFUSED if self.rand() < 0.8 else ConsentDecision.WITHDRAWN,
+                    decision=ConsentDecision.REFUSED if rand() < 0.8 else ConsentDecision.WITHDRAWN,
                     provider=provider, recorded_at=at("referral_consent"), recorded_by=referrer.id,
                     override=override, override_reason=self.choice(_OVERRIDE_REASONS[override]),
                 ))
             else:
-                guardian = minor and self.rand() < 0.6
+                guardian_name = self._guardian(person) if (minor and rand() < 0.6) else None
                 consents.append(Consent(
                     id=self.uid(), case_id=case_id, kind=ConsentKind.REFERRAL,
                     decision=ConsentDecision.GIVEN, provider=provider,
                     recorded_at=at("referral_consent"), recorded_by=referrer.id,
-                    given_by_guardian=guardian, guardian_name=self._guardian(person) if guardian else None,
+                    given_by_guardian=guardian_name is not None, guardian_name=guardian_name,
                 ))
-            if plan["before_referral_risk"]:
-                risks.append(self._risk(case_id, RiskStage.BEFORE_REFERRAL, at("referral_risk"), referrer,
-                                        facts, force_danger=danger_override))
+            if plan.referral_risk:
+                risks.append(self._risk(case_id, RiskStage.BEFORE_REFERRAL, at("referral_risk"), referrer.id,
+                                        minor, female, danger=danger))
 
-        if plan["review_risk"]:
-            risks.append(self._risk(case_id, RiskStage.REVIEW, at("review"), worker, facts))
-        if plan["abroad"]:
+        if plan.review_risk:
+            risks.append(self._risk(case_id, RiskStage.REVIEW, at("review"), worker.id, minor, female))
+        if plan.abroad:
             consents.append(Consent(
                 id=self.uid(), case_id=case_id, kind=ConsentKind.TRANSFER_ABROAD,
                 decision=ConsentDecision.GIVEN, recorded_at=at("return_consent"), recorded_by=worker.id,
-                given_by_guardian=False,
             ))
-            risks.append(self._risk(case_id, RiskStage.BEFORE_RETURN, at("return_risk"), worker, facts))
+            risks.append(self._risk(case_id, RiskStage.BEFORE_RETURN, at("return_risk"), worker.id, minor, female))
 
-        closed_at = None
-        approver = None
+        closed_at = approver = None
         if state is S.CLOSED:
             closed_at = at("final")
-            sups = self.staff.supervisors[scope]
-            approver = self.choice(sups).id if sups else None
+            supervisors = staff.supervisors[scope]
+            approver = self.choice(supervisors).id if supervisors else None
 
         case = Case(
             id=case_id,
@@ -683,24 +762,23 @@ class _Maker:
             detecting_agency=self._agency(post),
             assigned_to=assigned.id,
             closed_at=closed_at,
-            closure_reason=plan["closure"],
-            screening_outcome=plan["outcome"],
+            closure_reason=plan.closure,
+            screening_outcome=plan.outcome,
             closure_approved_by=approver,
         )
 
-        ctx = _NoteCtx(
-            state=state, outcome=plan["outcome"], level=plan["level"], urgent=plan["urgent"],
-            closure=plan["closure"], minor=minor, female=person.sex is Sex.FEMALE,
-            foreign=facts["foreign"], phone=person.mobile_phone is not None, bambara="bm" in person.languages,
-            passport_issue=facts["passport_issue"], abroad=plan["abroad"],
-        )
-        notes = self._notes(case_id, ctx, post, times, opened_at, workers, worker)
+        ctx = _NoteCtx(state, plan.outcome, plan.level, plan.urgent, plan.closure, minor, female, foreign,
+                       person.mobile_phone is not None, "bm" in person.languages, passport_issue, plan.abroad)
+        # notes are case work: none without a social worker or supervisor in the scope
+        notes = self._notes(case_id, ctx, post, service_post, times, opened_at, workers, worker) if workers else ()
 
-        consents.sort(key=lambda c: c.recorded_at)
-        risks.sort(key=lambda r: r.assessed_at)
+        if len(consents) > 1:
+            consents.sort(key=lambda c: c.recorded_at)
+        if len(risks) > 1:
+            risks.sort(key=lambda r: r.assessed_at)
         return DemoCase(person, case, tuple(risks), tuple(consents), notes)
 
-    # pieces ---------------------------------------------------------------------------
+    # the case's path -------------------------------------------------------------------
     def _post(self, creator: User) -> str:
         if creator.role is Role.BORDER_OFFICER and creator.border_post:
             return creator.border_post
@@ -709,7 +787,7 @@ class _Maker:
             return creator.border_post
         if pool:
             return self.choice(pool)
-        # no post known for the scope: one of the regional offices, fixed per scope
+        # no post known for the scope: one of the offices, fixed per scope
         offices = self.t.office_posts
         return offices[sum(map(ord, creator.scope_id)) % len(offices)]
 
@@ -718,169 +796,151 @@ class _Maker:
             return None
         kind = self.t.posts[post].get("kind", "office")
         choice = self.t.agency_choice.get(kind) or self.t.agency_choice.get("office")
-        if not choice:
-            return None
-        return self.pick(choice[0], choice[1])
+        return self.pick(*choice) if choice else None
 
-    def _state(self, days_ago: int) -> CaseState:
-        for limit, cum in self.t.state_buckets:
+    def _state(self, days_ago: int, buckets: tuple[tuple[int, tuple[float, ...]], ...]) -> CaseState:
+        for limit, cum in buckets:
             if days_ago <= limit:
                 return self.pick(_STATE_ORDER, cum)
         return S.CLOSED  # pragma: no cover - the last bucket is unbounded
 
-    def _plan(self, state: CaseState, minor: bool, foreign: bool) -> dict[str, Any]:
-        """The path the case took to reach ``state``: which records exist, which milestones."""
-        rng = self.rng
-        p: dict[str, Any] = {
-            "screen_consent": None, "screen_risk": False, "outcome": None, "level": 0,
-            "urgent": False, "urgent_first": False, "referral_consent": False, "override": None,
-            "before_referral_risk": False, "review_risk": False, "closure": None, "abroad": False,
-            "final": False,
-        }
+    def _plan(self, state: CaseState, minor: bool, foreign: bool) -> _Plan:
+        rand = self.rand
+        p = _Plan()
         given = ConsentDecision.GIVEN
         if state is S.DETECTED:
-            r = self.rand()
-            p["screen_consent"] = given if r < 0.35 else (ConsentDecision.REFUSED if r < 0.4 else None)
-            p["level"] = 1 if p["screen_consent"] is given else 0
-            p["screen_risk"] = self.rand() < 0.5
+            r = rand()
+            p.screen_consent = given if r < 0.35 else (ConsentDecision.REFUSED if r < 0.4 else None)
+            p.level = 1 if p.screen_consent is given else 0
+            p.screen_risk = rand() < 0.5
             return p
         if state is S.URGENT_PROTECTION:
-            p["urgent"] = True
-            r = self.rand()
+            p.urgent = p.screen_risk = True
+            r = rand()
             if r < 0.4:  # straight from detection
-                p["urgent_first"] = True
-                p["screen_consent"] = given if self.rand() < 0.3 else None
-                p["level"] = 1 if p["screen_consent"] else 0
+                p.urgent_first = True
+                if rand() < 0.3:
+                    p.screen_consent, p.level = given, 1
             elif r < 0.6:  # during the screening
-                p["urgent_first"] = True
-                p["screen_consent"], p["level"] = given, 1
-            else:  # presumed victim, then urgent protection
-                p["screen_consent"], p["level"], p["outcome"] = given, 2, S.PRESUMED_VICTIM
-            p["screen_risk"] = True
+                p.urgent_first = True
+                p.screen_consent, p.level = given, 1
+            else:  # a presumed victim, then urgent protection
+                p.screen_consent, p.level, p.outcome = given, 2, S.PRESUMED_VICTIM
             return p
 
-        p["screen_consent"] = given
-        p["screen_risk"] = self.rand() < 0.9
+        p.screen_consent = given
+        p.screen_risk = rand() < 0.9
         if state is S.SCREENING:
-            p["level"] = 1
+            p.level = 1
             return p
-        p["level"] = 2
-        if state in (S.NO_INDICATORS, S.OTHER_VULNERABILITY, S.PRESUMED_VICTIM):
-            p["outcome"] = state
+        p.level = 2
+        if state is S.NO_INDICATORS or state is S.OTHER_VULNERABILITY or state is S.PRESUMED_VICTIM:
+            p.outcome = state
             return p
 
-        # everything else went through screening; the referral path is a presumed victim
-        p["outcome"] = S.PRESUMED_VICTIM
+        # every other state went through the screening; the referral path is a presumed victim's
+        p.outcome = S.PRESUMED_VICTIM
+        p.final = state is S.CLOSED or state is S.TRANSFERRED or state is S.FORMALLY_IDENTIFIED
         if state is S.CLOSED:
-            r = self.rand()
+            r = rand()
             if r < 0.30:
-                p["outcome"], p["closure"] = S.NO_INDICATORS, ClosureReason.NO_INDICATORS
-                p["final"] = True
+                p.outcome, p.closure = S.NO_INDICATORS, ClosureReason.NO_INDICATORS
                 return p
             if r < 0.45:
-                p["outcome"] = S.OTHER_VULNERABILITY
-                p["closure"] = self.pick(
-                    (ClosureReason.TRANSFERRED, ClosureReason.LOST_CONTACT, ClosureReason.DECLINED_ASSISTANCE),
-                    (0.4, 0.7, 1.0))
-                p["final"] = True
+                p.outcome = S.OTHER_VULNERABILITY
+                p.closure = self.pick(_CLOSURES_OTHER_VULNERABILITY, _CLOSURES_OTHER_VULNERABILITY_CUM)
                 return p
-            p["closure"] = self.pick(
-                (ClosureReason.REINTEGRATED, ClosureReason.RETURNED, ClosureReason.DECLINED_ASSISTANCE,
-                 ClosureReason.LOST_CONTACT, ClosureReason.TRANSFERRED),
-                (0.35, 0.60, 0.72, 0.90, 1.0))
-            if p["closure"] is ClosureReason.RETURNED and not foreign:
-                p["closure"] = ClosureReason.REINTEGRATED
-            referred = p["closure"] in (ClosureReason.REINTEGRATED, ClosureReason.RETURNED,
-                                        ClosureReason.TRANSFERRED) or self.rand() < 0.6
-            if referred:
-                p["level"] = self.pick((3, 4, 5, 6), (0.05, 0.15, 0.6, 1.0))
-                if p["closure"] in (ClosureReason.REINTEGRATED, ClosureReason.RETURNED):
-                    p["level"] = max(p["level"], 5)
-            p["abroad"] = p["closure"] is ClosureReason.RETURNED
+            p.closure = self.pick(_CLOSURES_VICTIM, _CLOSURES_VICTIM_CUM)
+            if p.closure is ClosureReason.RETURNED and not foreign:
+                p.closure = ClosureReason.REINTEGRATED
+            if p.closure in (ClosureReason.REINTEGRATED, ClosureReason.RETURNED):
+                p.level = self.pick((5, 6), (0.6, 1.0))
+            elif p.closure is ClosureReason.TRANSFERRED or rand() < 0.6:
+                p.level = self.pick((3, 4, 5, 6), (0.05, 0.15, 0.6, 1.0))
+            p.abroad = p.closure is ClosureReason.RETURNED
         elif state is S.TRANSFERRED:
-            p["level"] = self.pick((2, 3, 4, 5, 6), (0.2, 0.3, 0.45, 0.8, 1.0))
-            p["abroad"] = foreign and self.rand() < 0.4
+            p.level = self.pick((2, 3, 4, 5, 6), (0.2, 0.3, 0.45, 0.8, 1.0))
+            p.abroad = foreign and rand() < 0.4
         elif state is S.FORMALLY_IDENTIFIED:
-            p["level"] = self.pick((2, 3, 4, 5, 6), (0.3, 0.45, 0.6, 0.9, 1.0))
+            p.level = self.pick((2, 3, 4, 5, 6), (0.3, 0.45, 0.6, 0.9, 1.0))
         else:
-            p["level"] = {S.REFERRED: 3, S.ACCEPTED: 4, S.IN_ASSISTANCE: 5, S.FOLLOW_UP: 6}[state]
-        p["final"] = state in (S.CLOSED, S.TRANSFERRED, S.FORMALLY_IDENTIFIED)
-        if p["level"] >= 3:
-            p["urgent"] = self.rand() < 0.15
-            p["referral_consent"] = True
-            p["before_referral_risk"] = self.rand() < 0.6
-            r = self.rand()
+            p.level = _LEVEL_OF_STATE[state]
+        if p.level >= 3:
+            p.referral = True
+            p.urgent = rand() < 0.06
+            p.referral_risk = rand() < 0.6
+            r = rand()
             if minor and r < 0.15:
-                p["override"] = OverrideBasis.CHILD_BEST_INTERESTS
-            elif r > 0.97:
-                p["override"] = OverrideBasis.DANGER_TO_LIFE
-                p["urgent"] = True
-            if p["override"] is OverrideBasis.DANGER_TO_LIFE:
-                p["before_referral_risk"] = True
-            if p["level"] >= 5:
-                p["review_risk"] = self.rand() < 0.25
-        if p["urgent"]:
-            p["screen_risk"] = True
+                p.override = OverrideBasis.CHILD_BEST_INTERESTS
+            elif r > 0.985:
+                p.override = OverrideBasis.DANGER_TO_LIFE
+                p.urgent = p.referral_risk = True
+            if p.level >= 5:
+                p.review_risk = rand() < 0.25
+        if p.urgent:
+            p.screen_risk = True
         return p
 
-    def _timeline(self, p: dict[str, Any]) -> dict[str, int]:
-        """Seconds after opening for each milestone of the plan (before compression)."""
-        rng = self.rng
-        rr = self.between
-        t: dict[str, int] = {"open": 0}
-        t["screen"] = rr(5 * _MIN, 60 * _MIN)
-        t["data_consent"] = t["screen"] + rr(30, 300)
-        t["screen_risk"] = t["screen"] + rr(1 * _MIN, 20 * _MIN)
+    def _timeline(self, p: _Plan) -> dict[str, int]:
+        """Seconds after opening for each milestone of the plan (before any compression)."""
+        rand = self.rand
+
+        def rr(low: int, high: int) -> int:
+            return low + int(rand() * (high - low))
+
+        t = {"open": 0}
+        t["screen"] = screen = rr(5 * _MIN, 60 * _MIN)
+        t["data_consent"] = screen + rr(30, 300)
+        t["screen_risk"] = screen + rr(1 * _MIN, 20 * _MIN)
         cur = max(t["data_consent"], t["screen_risk"])
-        if p["urgent_first"]:
+        if p.urgent_first:
             cur = t["urgent"] = cur + rr(5 * _MIN, 60 * _MIN)
-        if p["level"] >= 2:
-            cur = t["outcome"] = cur + rr(20 * _MIN, 4 * _HOUR)
+        if p.level >= 2:
+            cur += rr(20 * _MIN, 4 * _HOUR)
+        t["outcome"] = cur
+        if p.urgent and not p.urgent_first:
+            cur = t["urgent"] = cur + rr(5 * _MIN, 60 * _MIN)
         else:
-            t["outcome"] = cur
-        if p["urgent"] and not p["urgent_first"]:
-            cur = t["urgent"] = cur + rr(5 * _MIN, 60 * _MIN)
-        t.setdefault("urgent", cur)
-        if p["level"] >= 3 or p["referral_consent"]:
-            gap = rr(30 * _MIN, 6 * _HOUR) if p["urgent"] else rr(1 * _HOUR, 5 * _DAY)
+            t.setdefault("urgent", cur)
+        if p.referral:
+            gap = rr(30 * _MIN, 6 * _HOUR) if p.urgent else rr(1 * _HOUR, 5 * _DAY)
             t["earlier_refusal"] = cur + gap // 2
             cur = t["referral_consent"] = cur + gap
             t["referral_risk"] = cur + rr(5 * _MIN, 30 * _MIN)
-            cur = t["referral"] = t["referral_risk"] + rr(10 * _MIN, 1 * _DAY)
-        t.setdefault("referral", cur)
-        if p["level"] >= 4:
-            cur = t["accepted"] = cur + rr(1 * _DAY, 10 * _DAY)
-        t.setdefault("accepted", cur)
-        if p["level"] >= 5:
-            cur = t["assistance"] = cur + rr(1 * _DAY, 14 * _DAY)
-        t.setdefault("assistance", cur)
-        if p["level"] >= 6:
-            cur = t["follow_up"] = cur + rr(30 * _DAY, 180 * _DAY)
-        t.setdefault("follow_up", cur)
-        if p["review_risk"]:
+            cur = t["referral_risk"] + rr(10 * _MIN, 1 * _DAY)
+        t["referral"] = cur
+        if p.level >= 4:
+            cur += rr(1 * _DAY, 10 * _DAY)
+        t["accepted"] = cur
+        if p.level >= 5:
+            cur += rr(1 * _DAY, 14 * _DAY)
+        t["assistance"] = cur
+        if p.level >= 6:
+            cur += rr(30 * _DAY, 180 * _DAY)
+        t["follow_up"] = t["lost"] = cur
+        if p.review_risk:
             t["review"] = t["assistance"] + rr(7 * _DAY, 60 * _DAY)
             cur = max(cur, t["review"])
-        if p["final"]:
-            if p["level"] >= 3:
-                final = cur + rr(7 * _DAY, 120 * _DAY)
-            else:
-                final = cur + rr(1 * _DAY, 60 * _DAY)
-            if p["abroad"]:
+        t["before_final"] = cur
+        if p.final:
+            final = cur + (rr(7 * _DAY, 120 * _DAY) if p.level >= 3 else rr(1 * _DAY, 60 * _DAY))
+            if p.abroad:
                 t["return_consent"] = cur + (final - cur) // 3
-                t["return_risk"] = t["return_consent"] + max(1, (final - cur) // 6)
+                t["return_risk"] = cur + (final - cur) // 2
             t["final"] = final
-            cur = final
-        t["lost"] = t["follow_up"]
         return t
 
-    def _person(self, detected_on: date) -> tuple[Person, dict[str, Any]]:
-        rng = self.rng
+    # the person --------------------------------------------------------------------------
+    def _person(self, detected_on: date, early: bool) -> tuple[Person, bool, bool, bool]:
+        """The person, and whether they may be a minor at detection, are foreign, have had
+        their papers taken (or carry none)."""
+        rand = self.rand
         t = self.t
         nat = self.pick(t.nationalities, t.nationality_cum)
         group = t.group_of[nat]
         foreign = nat != "MA"
 
-        r = self.rand()
+        r = rand()
         if r < _FEMALE_SHARE:
             sex, firsts = Sex.FEMALE, group["female_first"]
         elif r < 0.99:
@@ -890,68 +950,63 @@ class _Maker:
         else:
             sex, firsts = Sex.NON_CONFORMING, group["any_first"]
         first: tuple[str, str] | None = self.choice(firsts)
-        family = self.choice(group["family"]) if self.rand() < 0.95 else None
-        if self.rand() < 0.015:  # identity not yet taken (a minimal border screening)
+        family: tuple[str, str] | None = self.choice(group["family"]) if rand() < 0.95 else None
+        if early and rand() < 0.05:  # identity not taken yet: a minimal border screening
             first = family = None
 
-        # scripts: both usually; one only in about 15 % of records
-        both = self.rand() < 0.85
-        if both:
+        # both scripts usually; one only in about 15 % of records
+        if rand() < 0.85:
             use_ar = use_lat = True
         else:
-            use_ar = self.rand() < (0.7 if nat in _ARAB_WORLD else 0.15)
+            use_ar = rand() < (0.7 if nat in _ARAB_WORLD else 0.15)
             use_lat = not use_ar
         other_names: tuple[str, ...] = ()
-        if first is not None and self.rand() < 0.06:
+        if first is not None and rand() < 0.06:
             alias = self.choice(firsts)
             if alias != first:
                 other_names = (alias[1] if use_lat else alias[0],)
 
         # age at detection
-        minor = self.rand() < _MINOR_SHARE
-        if minor:
-            age = self.pick(_MINOR_AGES, _MINOR_AGE_CUM)
-        else:
-            age = int(rng.triangular(18, 58, 24))
+        minor = rand() < _MINOR_SHARE
+        age = self.pick(_MINOR_AGES, _MINOR_AGE_CUM) if minor else int(self.rng.triangular(18, 58, 24))
 
-        # documents
         documents = self._documents(nat, detected_on, minor)
-        id_seen = any(d.kind in (DocumentKind.PASSPORT, DocumentKind.NATIONAL_ID, DocumentKind.RESIDENCE_PERMIT)
-                      for d in documents)
+        id_seen = any(d.kind in _ID_DOCUMENTS for d in documents)
         passport_issue = not documents or any(not d.held_by_person for d in documents)
 
-        birth_date = birth_year = None
-        age_band = None
-        if self.rand() < (0.8 if id_seen else 0.08):
+        birth_date: date | None = None
+        birth_year: int | None = None
+        age_band: AgeBand | None = None
+        if rand() < (0.6 if id_seen else 0.05):
             birth_date = self._birth_date(detected_on, age)
-            if self.rand() < 0.5:
+            if rand() < 0.5:
                 birth_year = birth_date.year
-        elif self.rand() < 0.6:
-            birth_year = detected_on.year - age
-        elif self.rand() < 0.6:
+        elif rand() < 0.6:
+            birth_year = detected_on.year - age  # an estimate
+        elif rand() < 0.6:
             age_band = AgeBand.for_age(age)
         possibly_minor: bool | None = None
         if minor:
             if birth_date is None and birth_year is None and age_band is None:
                 possibly_minor = True
-            elif self.rand() < (0.2 if birth_date else 0.7):
+            elif rand() < (0.2 if birth_date else 0.7):
                 possibly_minor = True
-        elif age <= 19 and birth_date is None and self.rand() < 0.25:
+        elif age <= 19 and birth_date is None and rand() < 0.25:
             possibly_minor = True
-        elif self.rand() < 0.3:
+        elif rand() < 0.3:
             possibly_minor = False
 
-        langs = [code for code, prob in _LANGUAGES.get(nat, (("fr", 1.0),)) if self.rand() < prob]
-        if foreign and "ar" not in langs and self.rand() < 0.1:
-            langs.append("ar")
-        if self.rand() < 0.05:
+        langs = [code for code, prob in _LANGUAGES.get(nat, (("fr", 1.0),)) if rand() < prob]
+        if foreign and "ar" not in langs and rand() < 0.1:
+            langs.append("ar")  # Darija picked up in Morocco
+        if rand() < 0.05:
             langs = []
 
         phone = None
-        if self.rand() < 0.45:
-            home = _PHONES.get(nat) if foreign and self.rand() < 0.35 else None
-            cc, patterns = home or _PHONES["MA"]
-            phone = "+" + cc + self._fill(self.choice(patterns))
+        if rand() < 0.45:
+            home = _PHONES.get(nat) if foreign and rand() < 0.35 else None
+            code, patterns = home or _PHONES["MA"]
+            phone = "+" + code + self._fill(self.choice(patterns))
 
         person = Person(
             id=self.uid(),
@@ -970,149 +1025,148 @@ class _Maker:
             documents=documents,
             mobile_phone=phone,
         )
-        facts = {
-            "minor": person.may_be_minor(detected_on),
-            "foreign": foreign,
-            "passport_issue": passport_issue,
-            "female": sex is Sex.FEMALE,
-        }
-        return person, facts
+        return person, person.may_be_minor(detected_on), foreign, passport_issue
 
     def _birth_date(self, detected_on: date, age: int) -> date:
         """A birth date giving exactly ``age`` on ``detected_on``."""
-        day = date(detected_on.year - age, 1, 1) + timedelta(days=self.between(365))
-        if (day.month, day.day) == (2, 29):
+        day = date(detected_on.year - age, 1, 1) + timedelta(days=self.between(0, 365))
+        if day.month == 2 and day.day == 29:
             day = day.replace(day=28)
         if (day.month, day.day) > (detected_on.month, detected_on.day):
             day = day.replace(year=day.year - 1)
         return day
 
     def _documents(self, nat: str, detected_on: date, minor: bool) -> tuple[Document, ...]:
-        rng = self.rng
+        rand = self.rand
         docs: list[Document] = []
         if nat == "MA":
-            if not minor and self.rand() < 0.5:
+            if not minor and rand() < 0.5:
                 docs.append(self._document(DocumentKind.NATIONAL_ID, "MA", detected_on, 0.05))
-            if self.rand() < 0.15:
+            if rand() < 0.15:
                 docs.append(self._document(DocumentKind.PASSPORT, "MA", detected_on, 0.15))
-            if minor and self.rand() < 0.1:
+            if minor and rand() < 0.1:
                 docs.append(self._document(DocumentKind.BIRTH_CERTIFICATE, "MA", detected_on, 0.0, expires=False))
         else:
-            if self.rand() < (0.2 if minor else 0.4):
+            if rand() < (0.2 if minor else 0.4):
                 docs.append(self._document(DocumentKind.PASSPORT, nat, detected_on, 0.3))
-            if self.rand() < 0.05:
+            if rand() < 0.05:
                 docs.append(self._document(DocumentKind.CONSULAR_CARD, nat, detected_on, 0.1))
-            if not minor and self.rand() < 0.03:
+            if not minor and rand() < 0.03:
                 docs.append(self._document(DocumentKind.RESIDENCE_PERMIT, "MA", detected_on, 0.1))
         return tuple(docs)
 
-    def _document(self, kind: DocumentKind, country: str, detected_on: date, confiscated: float,
+    def _document(self, kind: DocumentKind, country: str, detected_on: date, taken: float,
                   *, expires: bool = True) -> Document:
-        rng = self.rng
         expiry = detected_on + timedelta(days=self.between(-3 * 365, 8 * 365)) if expires else None
         return Document(
             kind=kind,
             number=self._fill(self.choice(_DOC_PATTERNS[kind])),
             issuing_country=country,
             expires_on=expiry,
-            held_by_person=self.rand() >= confiscated,
+            held_by_person=self.rand() >= taken,
         )
 
     def _fill(self, pattern: str) -> str:
-        rng = self.rng
+        rand = self.rand
         out = []
         for ch in pattern:
             if ch == "D":
-                out.append("0123456789"[self.between(10)])
+                out.append(_DIGITS[int(rand() * 10)])
             elif ch == "L":
-                out.append("ABCDEFGHJKLMNPRSTUVWXYZ"[self.between(23)])
+                out.append(_LETTERS[int(rand() * len(_LETTERS))])
             else:
                 out.append(ch)
         return "".join(out)
 
     def _guardian(self, person: Person) -> str:
-        group = self.t.group_of.get(person.nationality or "MA") or self.t.group_of[self.t.nationalities[0]]
-        first = self.choice(group["any_first"])
-        family = self.choice(group["family"])
-        return f"{first[1]} {family[1]}"
+        group = self.t.group_of.get(person.nationality or "") or self.t.group_of[self.t.nationalities[0]]
+        return f"{self.choice(group['any_first'])[1]} {self.choice(group['family'])[1]}"
 
-    def _provider(self, post: str, minor: bool) -> str:
-        rng = self.rng
+    # records -----------------------------------------------------------------------------
+    def _provider(self, service_post: str, minor: bool, foreign: bool) -> str:
         if self.rand() < 0.15:
-            return self.choice(_PROVIDERS_AR).replace("{city}", self.t.city(post, "ar"))
-        pool = _PROVIDERS_CHILD_FR if minor and self.rand() < 0.6 else _PROVIDERS_FR
-        return self.choice(pool).replace("{city}", self.t.city(post, "fr"))
+            return self.choice(_PROVIDERS_AR).replace("{city}", self.t.city(service_post, "ar"))
+        if minor and self.rand() < 0.6:
+            pool = _PROVIDERS_CHILD_FR
+        else:
+            pool = _PROVIDERS_FOREIGN_FR if foreign else _PROVIDERS_FR  # assisted return: foreigners only
+        return self.choice(pool).replace("{city}", self.t.city(service_post, "fr"))
 
-    def _risk(self, case_id: str, stage: RiskStage, at: datetime, by: User, facts: dict[str, Any],
-              *, force_urgent: bool = False, force_danger: bool = False) -> RiskAssessment:
-        rng = self.rng
-
-        def flag(p_true: float, p_unknown: float = 0.08) -> bool | None:
-            r = self.rand()
-            return None if r < p_unknown else r < p_unknown + p_true
-
-        danger = True if force_danger else flag(0.015)
-        controller = flag(0.03)
-        medical = flag(0.03)
-        shelter = flag(0.05)
-        if force_urgent and not (danger or controller or medical or shelter):
-            which = self.between(3)
+    def _risk(self, case_id: str, stage: RiskStage, at: datetime, by: str, minor: bool, female: bool,
+              *, urgent: bool = False, danger: bool = False) -> RiskAssessment:
+        rand = self.rand
+        # each answer: unknown 8 %, else yes with a small probability (about 1 in 16 urgent)
+        r = rand()
+        immediate = True if danger else (None if r < 0.08 else r < 0.085)
+        r = rand()
+        controller = None if r < 0.08 else r < 0.09
+        r = rand()
+        medical = None if r < 0.08 else r < 0.092
+        r = rand()
+        shelter = None if r < 0.08 else r < 0.095
+        if urgent and not (immediate or controller or medical or shelter):
+            which = int(rand() * 3)
             if which == 0:
-                danger = True
+                immediate = True
             elif which == 1:
                 medical = True
             else:
                 shelter = True
-        minor = True if facts["minor"] else flag(0.02, 0.1)
-        pregnancy = flag(0.05, 0.2) if facts["female"] and not facts["minor"] else None
-        retraff = self.pick((RiskLevel.UNKNOWN, RiskLevel.NONE, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH),
-                            (0.2, 0.3, 0.6, 0.95, 1.0))
-        if stage is RiskStage.BEFORE_RETURN:
-            ret = self.pick((RiskLevel.NONE, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH), (0.2, 0.65, 0.9, 1.0))
-        elif stage is RiskStage.SCREENING:
-            ret = RiskLevel.UNKNOWN
+        if minor:
+            minor_flag: bool | None = True
         else:
-            ret = self.pick((RiskLevel.UNKNOWN, RiskLevel.LOW, RiskLevel.MEDIUM), (0.6, 0.85, 1.0))
-        urgent = bool(danger or controller or medical or shelter or retraff is RiskLevel.HIGH)
+            r = rand()
+            minor_flag = None if r < 0.1 else r < 0.12
+        pregnancy: bool | None = None
+        if female and not minor:
+            r = rand()
+            pregnancy = None if r < 0.2 else r < 0.25
+        retrafficking = self.pick(_RETRAFFICKING, _RETRAFFICKING_CUM)
+        if stage is RiskStage.BEFORE_RETURN:
+            on_return = self.pick(_RETURN, _RETURN_CUM)
+        elif stage is RiskStage.SCREENING:
+            on_return = RiskLevel.UNKNOWN
+        else:
+            on_return = self.pick(_LATER, _LATER_CUM)
         summary = None
-        if self.rand() < 0.25:
-            summary = self.choice(_RISK_SUMMARIES["urgent" if urgent else "calm"])
+        if rand() < 0.25:
+            pressing = immediate or controller or medical or shelter or retrafficking is RiskLevel.HIGH
+            summary = self.choice(_RISK_SUMMARIES["urgent" if pressing else "calm"])
         return RiskAssessment(
-            id=self.uid(), case_id=case_id, stage=stage, assessed_at=at, assessed_by=by.id,
-            immediate_danger=danger, controller_nearby=controller, medical_urgency=medical,
-            minor_or_unaccompanied=minor, pregnancy=pregnancy, shelter_tonight=shelter,
-            retrafficking_risk=retraff, return_risk=ret, summary=summary,
+            id=self.uid(), case_id=case_id, stage=stage, assessed_at=at, assessed_by=by,
+            immediate_danger=immediate, controller_nearby=controller, medical_urgency=medical,
+            minor_or_unaccompanied=minor_flag, pregnancy=pregnancy, shelter_tonight=shelter,
+            retrafficking_risk=retrafficking, return_risk=on_return, summary=summary,
         )
 
-    def _notes(self, case_id: str, ctx: _NoteCtx, post: str, times: dict[str, int], opened_at: datetime,
-               workers: Sequence[User], worker: User) -> tuple[Note, ...]:
-        rng = self.rng
+    def _notes(self, case_id: str, ctx: _NoteCtx, post: str, service_post: str, times: dict[str, int],
+               opened_at: datetime, workers: Sequence[User], worker: User) -> tuple[Note, ...]:
+        rand = self.rand
         t = self.t
         if not t.notes:
             return ()
         state = ctx.state
-        if state in (S.DETECTED, S.SCREENING):
-            count = 1 if self.rand() < 0.3 else 0
-        elif state in (S.NO_INDICATORS, S.OTHER_VULNERABILITY):
-            count = self.between(0, 3)
-        elif state in (S.PRESUMED_VICTIM, S.URGENT_PROTECTION):
-            count = self.between(0, 4)
+        if state is S.DETECTED or state is S.SCREENING:
+            count = 1 if rand() < 0.3 else 0
+        elif state is S.NO_INDICATORS or state is S.OTHER_VULNERABILITY:
+            count = int(rand() * 3)
+        elif state is S.PRESUMED_VICTIM or state is S.URGENT_PROTECTION:
+            count = int(rand() * 4)
         else:
-            count = self.between(1, 5)
+            count = 1 + int(rand() * 4)
         if count == 0:
             return ()
         choice = t.note_choices.get(ctx)
         if choice is None:
             fit = [i for i, tpl in enumerate(t.notes) if _tag_fits(tpl.tag, ctx)]
             weights = [1.0 if t.notes[i].tag in ("general", "interview") else 3.0 for i in fit]
-            choice = (tuple(fit), _cumulative(weights))
-            t.note_choices[ctx] = choice
-        indices, cum = choice
+            finals = tuple(i for i in fit if t.notes[i].tag in _FINAL_TAGS)
+            choice = t.note_choices[ctx] = (tuple(fit), _cumulative(weights), finals)
+        indices, cum, finals = choice
         if not indices:
             return ()
         picked: list[int] = []
-        finals = [i for i in indices if t.notes[i].tag in _FINAL_TAGS]
-        if finals and self.rand() < 0.8:
+        if finals and rand() < 0.8:
             picked.append(self.choice(finals))
         for _ in range(count * 3):
             if len(picked) >= count:
@@ -1124,19 +1178,28 @@ class _Maker:
         notes = []
         for i in picked:
             tag = t.notes[i].tag
-            lo = times.get(_TAG_ANCHOR.get(tag, "open"), 0)
             if tag in _FINAL_TAGS and "final" in times:
-                offset = max(lo, times["final"] - self.between(0, 2 * _HOUR))
+                final = times["final"]
+                offset = max(times["before_final"], final - int(rand() * 2 * _HOUR))
             else:
-                lo = min(lo, end)
-                offset = lo + int((end - lo) * self.rand())
-            offset = max(0, min(offset, end))
-            lang = "ar" if self.rand() < 0.7 else "fr"
-            author = worker if self.rand() < 0.7 else self.choice(workers)
+                low = min(times.get(_TAG_ANCHOR.get(tag, "open"), 0), end)
+                span = _TAG_SPAN.get(tag)
+                high = end if span is None else min(end, low + span)
+                offset = low + int((high - low) * rand())
+            city_post = service_post
+            if tag == "transferred" and len(t.regional_posts) > 1:
+                while city_post == service_post:  # moved to another region
+                    city_post = self.choice(t.regional_posts)
+            lang = "ar" if rand() < 0.7 else "fr"
+            author = worker if rand() < 0.7 else self.choice(workers)
             notes.append(Note(
                 id=self.uid(), case_id=case_id, written_at=opened_at + timedelta(seconds=offset),
-                author=author.id, text=t.note(i, lang, post),
+                author=author.id, text=t.note(i, lang, post, city_post),
             ))
-        notes.sort(key=lambda n: n.written_at)
+        if len(notes) > 1:
+            notes.sort(key=lambda n: n.written_at)
         return tuple(notes)
 
+
+_DIGITS = "0123456789"
+_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"

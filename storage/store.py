@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import date, datetime, timezone
+from pathlib import Path
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, TypeVar
@@ -21,8 +22,9 @@ from app.domain.case import Case
 from app.domain.codec import decode, from_fields, to_fields
 from app.domain.user import User
 from app.domain.values import CaseState, Sex
-from app.errors import StaleRecord
+from app.errors import StaleRecord, StoreCorrupted
 from app.ports import CaseQuery, CaseRow
+from storage.database import is_corruption
 from storage.tables import BY_RECORD_TYPE, TABLES, Table
 
 R = TypeVar("R")
@@ -74,6 +76,7 @@ class SqlCipherStore:
         self.store_id: str = meta["store_id"]
         self.device_id: str = meta["device_id"]
         self.device_code: str = meta["device_code"]
+        self.path = str(Path(db.execute("PRAGMA database_list").fetchone()[2]).parent)
 
     # --- writing ------------------------------------------------------------------------
     @contextmanager
@@ -85,8 +88,11 @@ class SqlCipherStore:
                 yield uow
                 uow.flush()
                 self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
+            except BaseException as exc:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                if is_corruption(exc):
+                    raise StoreCorrupted(path=self.path, detail="a damaged page was met; nothing was written") from exc
                 raise
 
     # --- reading ------------------------------------------------------------------------
@@ -97,8 +103,8 @@ class SqlCipherStore:
 
     def for_case(self, cls: type[R], case_id: str) -> list[R]:
         table = TABLES[cls]
-        rows = self.db.execute(
-            f"SELECT id, data FROM {table.name} WHERE case_id = ? ORDER BY at, id", (case_id,)
+        rows = self.db.execute(  # rowid: records of the same second in the order they were written
+            f"SELECT id, data FROM {table.name} WHERE case_id = ? ORDER BY at, rowid", (case_id,)
         ).fetchall()
         return [from_fields(cls, rid, json.loads(data)) for rid, data in rows]
 

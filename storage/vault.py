@@ -28,7 +28,7 @@ from app.errors import (
 )
 from app.passphrase import require_strong
 from storage import migrations
-from storage.database import connect
+from storage.database import connect, verify
 from storage.files import fsync_dir
 from storage.keyfile import DEFAULT_KDF, KdfParams, KeyFile, kdf_from_environment, unwrap_key, wrap_key
 from storage.store import SqlCipherStore
@@ -203,6 +203,12 @@ class Vault:
             raise
         return self._opened(store, data_key, user, kdf_from_environment())
 
+    def check(self, opened: OpenStore) -> list[str]:
+        """The full check of an unlocked store: every page, the b-trees; problems in words."""
+        from storage.database import integrity_problems
+        with opened.store._lock:
+            return integrity_problems(opened.store.db)
+
     def open_with_key(self, data_key: bytes) -> SqlCipherStore:
         """Open with the raw data key (recovery tools and tests); no user, no audit."""
         db = connect(self.db_path, data_key)
@@ -234,6 +240,7 @@ class Vault:
             raise StoreTooNew(found=found, known=migrations.CURRENT)
         if found == migrations.CURRENT:
             return
+        verify(db, self.db_path)  # never migrate (or back up) a damaged store
         self.backup_files(f"before-schema-{migrations.CURRENT}-from-{found}", db)
         migrations.migrate(db)
 

@@ -140,6 +140,7 @@ def test_acknowledged_work_survives_sigkill(tmp_path: Path, store_tools) -> None
     acknowledged: list[str] = []
     started = time.monotonic()
     killed_before_ready = 0
+    during_work = 0
     for iteration in range(KILLS):
         child = Child(vault.folder, store_tools.username, key, seed=iteration)
         if rng.random() < 0.15:
@@ -147,8 +148,15 @@ def test_acknowledged_work_survives_sigkill(tmp_path: Path, store_tools) -> None
             time.sleep(rng.uniform(0.0, 0.25))
             killed_before_ready += not child.ready.is_set()
         else:
+            # In the middle of the work: after a first acknowledgement (however slow the
+            # machine), then a random moment of the writes that follow.
             assert child.ready.wait(timeout=30), "the writer did not start"
-            time.sleep(rng.uniform(0.0, 0.06))
+            deadline = time.monotonic() + 30
+            while not child.lines and time.monotonic() < deadline:
+                time.sleep(0.002)
+            assert child.lines, "the writer acknowledged nothing in 30 s"
+            during_work += 1
+            time.sleep(rng.uniform(0.0, 0.04))
         stderr = child.kill()
         assert child.proc.returncode == -signal.SIGKILL, f"writer ended on its own: {stderr[-2000:]}"
         acknowledged += child.lines
@@ -166,5 +174,6 @@ def test_acknowledged_work_survives_sigkill(tmp_path: Path, store_tools) -> None
     elapsed = time.monotonic() - started
     kinds = Counter(line.split(" ", 1)[0] for line in acknowledged)
     # The kills landed while work was going on, not only at start-up.
-    assert kinds["case"] >= KILLS and kinds["person"] > 0 and kinds["case_edit"] > 0 and kinds["note"] > 0, kinds
+    assert during_work >= KILLS * 0.7, during_work
+    assert kinds["case"] >= during_work and kinds["person"] > 0 and kinds["case_edit"] > 0 and kinds["note"] > 0, kinds
     print(f"\n{KILLS} kills ({killed_before_ready} during start-up), {dict(kinds)} acknowledged, {elapsed:.1f} s")

@@ -125,6 +125,13 @@ def _find_case_id(svc: Services, ref: str) -> str:
         return _missing(ref)
 
 
+def _date(raw: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise CliError(_("{flag} takes a date as YYYY-MM-DD, not {value!r}.").format(flag=flag, value=raw)) from None
+
+
 def _missing(ref: str) -> str:
     raise NotFound(kind="case", ident=ref)
 
@@ -144,9 +151,9 @@ def cmd_case_add(args: argparse.Namespace) -> int:
         possibly_minor=True if args.possibly_minor else None,
         languages=tuple(args.language or ()),
     )
+    detected = _date(args.detected_on, "--detected-on") if args.detected_on else None
     svc = unlock(args)
     try:
-        detected = date.fromisoformat(args.detected_on) if args.detected_on else None
         case = svc.cases.register(svc.session, person, border_post=args.border_post, office=args.office,
                                   detecting_agency=args.agency, detected_on=detected)
     finally:
@@ -280,6 +287,9 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         if not users:
             raise CliError(_("No user of this store may create cases."))
         start = int(svc.opened.store.meta("case_counter") or 0) + 1
+        # The generator's ids depend only on its seed: a second run with the same seed on
+        # this store would make the same ids again. Later runs mix in where they start.
+        seed = args.seed if start == 1 else (args.seed << 32) + start
         tty = sys.stderr.isatty()
 
         def progress(done: int) -> bool:
@@ -289,7 +299,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
         count = svc.cases.add_prepared(
             svc.session,
-            generate(args.cases, seed=args.seed, users=users, device_code=svc.opened.store.device_code,
+            generate(args.cases, seed=seed, users=users, device_code=svc.opened.store.device_code,
                      start_number=start),
             progress=progress,
         )
@@ -312,6 +322,24 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         return 0
     print(_("Audit trail BROKEN at entry {seq}: {reason}.").format(seq=report.first_broken, reason=report.reason))
     return 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    svc = unlock(args)
+    try:
+        problems = svc.opened.vault.check(svc.opened)
+        report = audit_service.verify(svc.opened.store)
+    finally:
+        svc.lock()
+    if problems:
+        print(_("The store is damaged ({count} problems found). Restore it from a backup.").format(
+            count=len(problems)))
+        return 1
+    if not report.ok:
+        print(_("Audit trail BROKEN at entry {seq}: {reason}.").format(seq=report.first_broken, reason=report.reason))
+        return 1
+    print(_("Store intact: every page and the audit trail ({count} entries) check out.").format(count=report.checked))
+    return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -345,6 +373,11 @@ def register(sub: Any, _: Callable[[str], str]) -> None:
     def add(name: str, handler: Callable, help_text: str, parent: Any = sub) -> argparse.ArgumentParser:
         p = parent.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
+        if handler is not cmd_init:  # init has --username, which --user would shadow
+            # --store and --user are accepted after the command too ("restore FILE --user salma");
+            # SUPPRESS keeps the value given before the command when they are not repeated.
+            p.add_argument("--store", type=Path, default=argparse.SUPPRESS, help=_("store folder"))
+            p.add_argument("--user", default=argparse.SUPPRESS, help=_("user name"))
         return p
 
     p = add("init", cmd_init, _("create an encrypted store and its first user"))
@@ -424,5 +457,6 @@ def register(sub: Any, _: Callable[[str], str]) -> None:
                                                                            metavar="ACTION")
     add("verify", cmd_audit_verify, _("verify the hash chain; names the first broken link"), audit)
 
+    add("check", cmd_check, _("check every page of the store and the audit trail"))
     add("backup", cmd_backup, _("write an encrypted backup file")).add_argument("out")
     add("restore", cmd_restore, _("restore a backup into --store (verified first)")).add_argument("backup")

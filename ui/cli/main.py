@@ -10,15 +10,30 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
-from app.errors import HimayaError
+from app.errors import HimayaError, ValidationError
 from ui.cli import commands
 from ui.cli.session import CliError, _
 from ui.composition import default_store_dir
 
+
+class _Parser(argparse.ArgumentParser):
+    """Bad usage is one line on standard error too (exit 2), not the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, _("{prog}: error: {message} (see --help)").format(prog=self.prog, message=message) + "\n")
+
+
+def _render(exc: HimayaError) -> str:
+    if isinstance(exc, ValidationError) and exc.errors:
+        # Say why, not only which fields: "first_name_ar: Write this name in Arabic letters …"
+        return "; ".join(f"{e.field}: {e.render(_)}" for e in exc.errors)
+    return exc.render(_)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="himaya-cli",
         description=_("Himaya: case management for the National Referral Mechanism (command line)."),
     )
@@ -38,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except HimayaError as exc:
-        print(_("error: {message}").format(message=exc.render(_)), file=sys.stderr)
+        print(_("error: {message}").format(message=_render(exc)), file=sys.stderr)
         return 1
     except CliError as exc:
         print(_("error: {message}").format(message=exc), file=sys.stderr)
@@ -50,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_("error: {message}").format(message=f"{exc.strerror or exc} ({exc.filename or ''})"),
               file=sys.stderr)
         return 1
+    except Exception as exc:  # noqa: BLE001 - never a traceback in front of a user
+        print(_("internal error ({kind}); nothing was half-written. Please report it.").format(
+            kind=type(exc).__name__), file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":
