@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.domain.checks import new_id
+from app.domain.checks import Checker, new_id
 from app.domain.codec import decode, from_fields
 from app.domain.person import Person
 from app.errors import ImportRejected, ValidationError
@@ -117,4 +117,12 @@ def _entry(item: Any) -> ImportEntry:
     notes = item.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) and n.strip() for n in notes):
         raise TypeError("'notes' must be a list of non-empty texts")
+    # The rules the Case and Note records apply when written, checked here so a bad entry
+    # refuses the file with its number (and not half-way through the transaction).
+    checker = Checker()
+    checker.date_not_future("hmy_DetectedOn", detected)
+    checker.text("hmy_Office", office, max_len=120)
+    for i, text in enumerate(notes, start=1):
+        checker.text(f"notes.{i}", text, max_len=20000, required=True)
+    checker.done()
     return ImportEntry(person, post, office, agency, detected, tuple(notes))
