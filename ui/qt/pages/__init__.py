@@ -1,0 +1,1 @@
+"""Full-window pages: first-start setup, unlock, the neutral screen."""
