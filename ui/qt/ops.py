@@ -26,9 +26,10 @@ log = logging.getLogger(__name__)
 class Cancel:
     """A cancel flag and progress reporter handed to cancellable jobs."""
 
-    def __init__(self, relay: "_Relay") -> None:
+    def __init__(self, relay: "_Relay", op_id: int) -> None:
         self._event = threading.Event()
         self._relay = relay
+        self._op_id = op_id
 
     @property
     def cancelled(self) -> bool:
@@ -38,20 +39,22 @@ class Cancel:
         self._event.set()
 
     def progress(self, done: int, total: int) -> None:
-        self._relay.progressed.emit(done, total)
+        self._relay.progressed.emit(self._op_id, done, total)
 
 
 class _Relay(QObject):
-    """Lives on the GUI thread; signals emitted from the worker arrive there (queued)."""
+    """One object on the GUI thread for every operation: signals emitted by the worker
+    arrive there queued, tagged with the operation's id. (A relay per operation could be
+    freed by the GUI thread while the worker was still inside ``emit``.)"""
 
-    finished = Signal(object)
-    failed = Signal(object)
-    progressed = Signal(int, int)
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+    progressed = Signal(int, int, int)
 
 
 class Operation:
-    def __init__(self, relay: _Relay, token: Cancel | None) -> None:
-        self._relay = relay
+    def __init__(self, op_id: int, token: Cancel | None) -> None:
+        self.id = op_id
         self.token = token
         self.done = False
 
@@ -59,14 +62,11 @@ class Operation:
         if self.token is not None:
             self.token.cancel()
 
-    @property
-    def progressed(self) -> Any:
-        return self._relay.progressed
-
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, op_id: int, fn: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
+        self.op_id = op_id
         self.fn = fn
         self.relay = relay
         self.setAutoDelete(True)
@@ -77,9 +77,25 @@ class _Job(QRunnable):
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
             if not isinstance(exc, Exception):
                 log.error("operation aborted: %s", type(exc).__name__)
-            self.relay.failed.emit(exc)
+            self.relay.failed.emit(self.op_id, exc)
         else:
-            self.relay.finished.emit(result)
+            self.relay.finished.emit(self.op_id, result)
+
+
+class _Pending:
+    __slots__ = ("operation", "owner", "on_done", "on_error", "on_progress")
+
+    def __init__(self, operation: Operation, owner: QObject | None, on_done: Any, on_error: Any,
+                 on_progress: Any) -> None:
+        self.operation = operation
+        self.owner = owner
+        self.on_done = on_done
+        self.on_error = on_error
+        self.on_progress = on_progress
+
+    def alive(self) -> bool:
+        token = self.operation.token
+        return (self.owner is None or isValid(self.owner)) and not (token and token.cancelled)
 
 
 class Ops(QObject):
@@ -92,8 +108,12 @@ class Ops(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self.pool.setExpiryTimeout(-1)
-        self._pending = 0
-        self._relays: set[_Relay] = set()
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._finished)
+        self._relay.failed.connect(self._failed)
+        self._relay.progressed.connect(self._progressed)
+        self._pending: dict[int, _Pending] = {}
+        self._next_id = 0
 
     def run(
         self,
@@ -105,45 +125,45 @@ class Ops(QObject):
         cancellable: bool = False,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> Operation:
-        relay = _Relay()
-        token = Cancel(relay) if cancellable else None
-        operation = Operation(relay, token)
-        self._relays.add(relay)
-
-        def alive() -> bool:
-            return (owner is None or isValid(owner)) and not (token and token.cancelled)
-
-        def finish() -> None:
-            operation.done = True
-            self._relays.discard(relay)
-            self._pending -= 1
-            if self._pending == 0:
-                self.busy_changed.emit(False)
-
-        def done(result: Any) -> None:
-            finish()
-            if on_done is not None and alive():
-                on_done(result)
-
-        def failed(exc: BaseException) -> None:
-            finish()
-            if token is not None and token.cancelled:
-                return
-            if on_error is not None and alive():
-                on_error(exc)
-            else:
-                log.error("operation failed: %s", type(exc).__name__)
-
-        relay.finished.connect(done)
-        relay.failed.connect(failed)
-        if on_progress is not None:
-            relay.progressed.connect(lambda d, t: on_progress(d, t) if alive() else None)
-        self._pending += 1
-        if self._pending == 1:
+        self._next_id += 1
+        op_id = self._next_id
+        token = Cancel(self._relay, op_id) if cancellable else None
+        operation = Operation(op_id, token)
+        self._pending[op_id] = _Pending(operation, owner, on_done, on_error, on_progress)
+        if len(self._pending) == 1:
             self.busy_changed.emit(True)
-        job = _Job((lambda: fn(token)) if cancellable else fn, relay)
-        self.pool.start(job)
+        self.pool.start(_Job(op_id, (lambda: fn(token)) if cancellable else fn, self._relay))
         return operation
+
+    def _take(self, op_id: int) -> _Pending | None:
+        pending = self._pending.pop(op_id, None)
+        if pending is not None:
+            pending.operation.done = True
+            if not self._pending:
+                self.busy_changed.emit(False)
+        return pending
+
+    def _finished(self, op_id: int, result: Any) -> None:
+        pending = self._take(op_id)
+        if pending is not None and pending.on_done is not None and pending.alive():
+            pending.on_done(result)
+
+    def _failed(self, op_id: int, exc: BaseException) -> None:
+        pending = self._take(op_id)
+        if pending is None:
+            return
+        token = pending.operation.token
+        if token is not None and token.cancelled:
+            return
+        if pending.on_error is not None and pending.alive():
+            pending.on_error(exc)
+        else:
+            log.error("operation failed: %s", type(exc).__name__)
+
+    def _progressed(self, op_id: int, done: int, total: int) -> None:
+        pending = self._pending.get(op_id)
+        if pending is not None and pending.on_progress is not None and pending.alive():
+            pending.on_progress(done, total)
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until every queued job ran (used when locking and in tests)."""
@@ -151,4 +171,4 @@ class Ops(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._pending > 0
+        return bool(self._pending)
