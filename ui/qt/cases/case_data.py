@@ -1,0 +1,96 @@
+"""What the case file shows, loaded in one operation, and the base of its tabs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from app.domain.audit import AuditEntry
+from app.domain.values import ROLE_LABELS, Role
+from app.errors import PermissionDenied
+from app.permissions import ACTION_LABELS, Action, allowed
+from app.services.cases import CaseFile
+from ui.qt.context import AppContext
+from ui.qt.lang import language, render_error, tr
+
+
+@dataclass(frozen=True)
+class Loaded:
+    file: CaseFile
+    history: tuple[AuditEntry, ...]
+    names: dict[str, str]  # user id → display name
+    role: Role
+
+    def may(self, action: Action) -> bool:
+        return allowed(self.role, action)
+
+    def why_not(self, action: Action) -> str:
+        """The core's own refusal, in words, for a control the role may not use."""
+        return render_error(PermissionDenied(role=ROLE_LABELS[self.role], action=ACTION_LABELS[action]))
+
+    def name(self, user_id: str | None) -> str:
+        if user_id is None:
+            return tr("The system")
+        return self.names.get(user_id) or tr("A former user")
+
+
+def load_case(ctx: AppContext, case_id: str) -> Loaded:
+    """Worker thread: the case file (its view is audited), its history and the users' names."""
+    services = ctx.require()
+    session = services.session
+    file = services.cases.open_case(session, case_id)
+    history = tuple(services.cases.history(session, case_id))
+    names = {user.id: user.display_name for user in services.opened.store.users()}
+    return Loaded(file, history, names, session.role)
+
+
+class CaseTab(QWidget):
+    """A tab of the case file: shows a ``Loaded``; says when it changed the case."""
+
+    edited = Signal()  # this tab changed the case
+    reload_requested = Signal()  # show the stored case again
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.loaded: Loaded | None = None
+        language.changed.connect(self.retranslate)
+
+    def set_data(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.render()
+
+    def clear(self) -> None:
+        self.loaded = None
+        self.render()
+
+    def render(self) -> None:
+        """Fill the widgets from ``self.loaded`` (None: empty them)."""
+
+    def retranslate(self) -> None:
+        self.render()
+
+
+def make_tree(name: str) -> QTreeWidget:
+    tree = QTreeWidget(objectName=name)
+    tree.setRootIsDecorated(False)
+    tree.setAlternatingRowColors(True)
+    tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    tree.setWordWrap(True)
+    tree.setUniformRowHeights(False)
+    tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    tree.header().setStretchLastSection(True)
+    return tree
+
+
+def fill_tree(tree: QTreeWidget, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    tree.clear()
+    tree.setHeaderLabels(list(headers))
+    for row in rows:
+        item = QTreeWidgetItem(list(row))
+        for column in range(len(row)):
+            item.setTextAlignment(column, Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop)
+        tree.addTopLevelItem(item)

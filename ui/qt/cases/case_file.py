@@ -1,0 +1,278 @@
+"""The case file: what a worker opens to work on one person's case.
+
+A header (case number, state, post, date, an urgent-risk banner), the lifecycle moves the
+role may make, and tabs. Everything is loaded in one operation and re-loaded after each
+change; ``clear()`` (called on lock) drops every piece of case data the panel holds.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QStyle, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from app.domain.values import CaseState
+from app.lifecycle import Transition
+from app.text import N_
+from i18n.bidi import isolate_ltr
+from i18n.formatting import format_date
+from ui.qt.cases.case_data import CaseTab, Loaded, load_case
+from ui.qt.cases.labels import DANGER_FLAGS, URGENT_FLAG_LABELS, post_name, state_label
+from ui.qt.cases.move_dialog import MoveDialog
+from ui.qt.cases.notes_history import HistoryTab, NotesTab
+from ui.qt.cases.person_tab import PersonTab
+from ui.qt.cases.risk_consent_tab import RiskConsentTab
+from ui.qt.cases.status_tabs import ReferralsTab, ScreeningTab
+from ui.qt.cases.widgets import error_label, hint_label
+from ui.qt.context import AppContext, Locked
+from ui.qt.lang import language, render_error, tr, trf
+
+_CLOSED_LOOK = ("#e8e6e1", "#4a4740")
+_BADGE_COLOURS = {
+    CaseState.URGENT_PROTECTION: ("#fde7e9", "#8c1d18"),
+    CaseState.PRESUMED_VICTIM: ("#e3ecfa", "#1f3f73"),
+    CaseState.REFERRED: ("#e3ecfa", "#1f3f73"),
+    CaseState.ACCEPTED: ("#e2f3e8", "#1d5631"),
+    CaseState.IN_ASSISTANCE: ("#e2f3e8", "#1d5631"),
+    CaseState.FOLLOW_UP: ("#e2f3e8", "#1d5631"),
+    CaseState.CLOSED: _CLOSED_LOOK,
+    CaseState.TRANSFERRED: _CLOSED_LOOK,
+}
+_BANNER_STYLE = {
+    "danger": "#caseUrgentBanner { background: #fde7e9; border: 1px solid #c4302b; border-radius: 6px; }"
+              "#caseUrgentBanner QLabel { color: #8c1d18; }",
+    "warning": "#caseUrgentBanner { background: #fff4ce; border: 1px solid #c79a00; border-radius: 6px; }"
+               "#caseUrgentBanner QLabel { color: #5c4300; }",
+}
+_TAB_TITLES = (N_("Person"), N_("Screening results"), N_("Risk and consent"), N_("Referrals"), N_("Notes"),
+               N_("History"))
+
+
+class CaseFilePanel(QWidget):
+    changed = Signal(str)  # case id, after a successful edit
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("caseFile")
+        self.case_id: str | None = None
+        self.loaded: Loaded | None = None
+        self.move_dialog: MoveDialog | None = None
+        self.move_buttons: dict[CaseState, QPushButton] = {}
+        self._token = 0
+        self._error: BaseException | None = None
+        self._announcing = False
+
+        self.stack = QStackedWidget()
+        self.empty = QLabel(objectName="caseEmpty", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.empty.setStyleSheet("color: #6b675e; font-size: 13pt;")
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self._build_content())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        ctx.hub.cases_changed.connect(self._on_cases_changed)
+        ctx.hub.locked.connect(self.clear)
+        language.changed.connect(self.retranslate)
+        self.retranslate()
+
+    def _build_content(self) -> QWidget:
+        content = QWidget()
+        self.number = QLabel(objectName="caseNumber")
+        self.number.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.number.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state = QLabel(objectName="caseState")
+        self.post = QLabel(objectName="caseBorderPost")
+        self.detected = QLabel(objectName="caseDetected")
+        self.banner = QFrame(objectName="caseUrgentBanner")
+        self.banner_title = QLabel(objectName="caseUrgentTitle", wordWrap=True)
+        self.banner_title.setStyleSheet("font-weight: 600;")
+        self.banner_flags = QLabel(objectName="caseUrgentFlags", wordWrap=True)
+        banner_layout = QVBoxLayout(self.banner)
+        banner_layout.addWidget(self.banner_title)
+        banner_layout.addWidget(self.banner_flags)
+        self.moves_label = QLabel(objectName="movesLabel")
+        self.moves_bar = QHBoxLayout()
+        self.no_moves = hint_label("noMoves")
+        self.load_error = error_label("caseLoadError")
+
+        self.tabs = QTabWidget(objectName="caseTabs")
+        self.person_tab, self.screening_tab = PersonTab(self.ctx), ScreeningTab(self.ctx)
+        self.risk_tab, self.referrals_tab = RiskConsentTab(self.ctx), ReferralsTab(self.ctx)
+        self.notes_tab, self.history_tab = NotesTab(self.ctx), HistoryTab(self.ctx)
+        for tab in self.case_tabs:
+            self.tabs.addTab(tab, "")
+            tab.edited.connect(self._after_edit)
+            tab.reload_requested.connect(self.reload)
+
+        top = QHBoxLayout()
+        top.addWidget(self.number)
+        top.addWidget(self.state)
+        top.addStretch(1)
+        facts = QHBoxLayout()
+        facts.addWidget(self.post)
+        facts.addSpacing(24)
+        facts.addWidget(self.detected)
+        facts.addStretch(1)
+        moves = QHBoxLayout()
+        moves.addWidget(self.moves_label)
+        moves.addLayout(self.moves_bar)
+        moves.addWidget(self.no_moves)
+        moves.addStretch(1)
+        layout = QVBoxLayout(content)
+        for row in (top, facts):
+            layout.addLayout(row)
+        layout.addWidget(self.banner)
+        layout.addLayout(moves)
+        layout.addWidget(self.load_error)
+        layout.addWidget(self.tabs, 1)
+        return content
+
+    @property
+    def case_tabs(self) -> tuple[CaseTab, ...]:
+        return (self.person_tab, self.screening_tab, self.risk_tab, self.referrals_tab, self.notes_tab,
+                self.history_tab)
+
+    # --- loading --------------------------------------------------------------------
+    def show_case(self, case_id: str) -> None:
+        if case_id != self.case_id:
+            self.clear()
+        self.case_id = case_id
+        self.reload()
+
+    def reload(self) -> None:
+        if self.case_id is None:
+            return
+        self._token += 1
+        token, ctx, case_id = self._token, self.ctx, self.case_id
+        self.ctx.ops.run(lambda: load_case(ctx, case_id), owner=self,
+                         on_done=lambda loaded: self._loaded(token, loaded),
+                         on_error=lambda exc: self._failed(token, exc))
+
+    def _loaded(self, token: int, loaded: Loaded) -> None:
+        if token != self._token:
+            return  # another case was asked for meanwhile, or the panel was cleared
+        self.loaded, self._error = loaded, None
+        for tab in self.case_tabs:
+            tab.set_data(loaded)
+        self._render()
+        self.stack.setCurrentIndex(1)
+
+    def _failed(self, token: int, exc: BaseException) -> None:
+        if token != self._token:
+            return
+        if isinstance(exc, Locked):
+            self.clear()
+            return
+        self._error = exc
+        if self.loaded is None:
+            self.stack.setCurrentIndex(0)
+        self._render()
+
+    def clear(self) -> None:
+        """Forget the case: no case data stays in any widget of the panel."""
+        self._token += 1
+        self.case_id, self.loaded, self._error = None, None, None
+        if self.move_dialog is not None:
+            self.move_dialog.reject()
+            self.move_dialog.deleteLater()
+            self.move_dialog = None
+        for tab in self.case_tabs:
+            tab.clear()
+        self._render()
+        self.stack.setCurrentIndex(0)
+
+    def _after_edit(self) -> None:
+        case_id = self.case_id
+        if case_id is None:
+            return
+        self.reload()
+        self.changed.emit(case_id)
+        self._announcing = True  # our own announcement must not load the case a second time
+        try:
+            self.ctx.hub.cases_changed.emit([case_id])
+        finally:
+            self._announcing = False
+
+    def _on_cases_changed(self, ids: list) -> None:
+        if not self._announcing and self.case_id is not None and (not ids or self.case_id in ids):
+            self.reload()
+
+    # --- showing --------------------------------------------------------------------
+    def retranslate(self) -> None:
+        for index, title in enumerate(_TAB_TITLES):
+            self.tabs.setTabText(index, tr(title))
+        self.tabs.setAccessibleName(tr("Case file"))
+        self.moves_label.setText(tr("Next steps:"))
+        self._render()
+
+    def _render(self) -> None:
+        self.empty.setText(render_error(self._error) if self._error is not None and self.loaded is None
+                           else tr("No case is open. Choose a case in the list, or register a new case."))
+        self.load_error.setText(render_error(self._error) if self._error is not None else "")
+        self.load_error.setVisible(self._error is not None and self.loaded is not None)
+        loaded = self.loaded
+        if loaded is None:
+            for label in (self.number, self.state, self.post, self.detected, self.banner_title, self.banner_flags):
+                label.clear()
+            self.banner.setVisible(False)
+            self._set_moves(())
+            return
+        case = loaded.file.case
+        self.number.setText(tr("Case {number}").format(number=isolate_ltr(case.case_number)))
+        self.number.setAccessibleName(self.number.text())
+        background, colour = _BADGE_COLOURS.get(case.state, ("#fff4ce", "#5c4300"))
+        self.state.setText(state_label(case.state))
+        self.state.setStyleSheet(f"background: {background}; color: {colour}; border-radius: 9px;"
+                                 " padding: 2px 10px; font-weight: 600;")
+        self.state.setAccessibleName(trf("State: {state}", state=state_label(case.state)))
+        if case.border_post:
+            self.post.setText(trf("Border post: {post}", post=post_name(case.border_post)))
+        else:
+            self.post.setText(trf("Office: {office}", office=case.office or ""))
+        self.detected.setText(trf("Detected on {date}", date=format_date(case.detected_on, language.code)))
+        self._render_banner()
+        self._set_moves(loaded.file.moves)
+
+    def _render_banner(self) -> None:
+        risk = self.loaded.file.latest_risk if self.loaded else None
+        if risk is None or not risk.is_urgent:
+            self.banner.setVisible(False)
+            return
+        level = "danger" if DANGER_FLAGS.intersection(risk.urgent_flags) else "warning"
+        self.banner.setProperty("level", level)
+        self.banner.setStyleSheet(_BANNER_STYLE[level])
+        self.banner_title.setText(tr("Urgent: the person may be in danger. Act now.") if level == "danger"
+                                  else tr("Urgent needs today"))
+        self.banner_flags.setText("\n".join(f"• {tr(URGENT_FLAG_LABELS[f])}" for f in risk.urgent_flags))
+        self.banner.setAccessibleName(f"{self.banner_title.text()}\n{self.banner_flags.text()}")
+        self.banner.setVisible(True)
+
+    def _set_moves(self, moves: tuple[Transition, ...]) -> None:
+        for button in self.move_buttons.values():
+            self.moves_bar.removeWidget(button)
+            button.deleteLater()
+        self.move_buttons = {}
+        for move in moves:
+            button = QPushButton(objectName=f"move_{move.target.value}")
+            text = trf("Move to: {state}", state=state_label(move.target))
+            button.setText(text)
+            button.setAccessibleName(text)
+            button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowForward))
+            button.clicked.connect(lambda _checked=False, move=move: self.ask_move(move))
+            self.moves_bar.addWidget(button)
+            self.move_buttons[move.target] = button
+        self.moves_label.setVisible(self.loaded is not None)
+        self.no_moves.setText(tr("Your role has no next step to take on this case.") if self.loaded else "")
+        self.no_moves.setVisible(self.loaded is not None and not moves)
+
+    def ask_move(self, move: Transition) -> None:
+        if self.loaded is None:
+            return
+        if self.move_dialog is not None:
+            self.move_dialog.deleteLater()  # one at a time: what was typed in the last one goes too
+        self.move_dialog = MoveDialog(self.ctx, self.loaded.file.case, move, self)
+        self.move_dialog.accepted.connect(self._after_edit)
+        self.move_dialog.open()

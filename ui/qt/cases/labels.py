@@ -1,0 +1,213 @@
+"""Words for the codes the case screens show (msgids marked with N_, translated on display).
+
+The core stores stable codes; people read these labels. Reference names (countries, posts,
+agencies) come from the shipped reference files, which carry ar/fr/en names.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Iterable
+
+from babel.lists import format_list
+
+from app.domain.audit import AuditAction, AuditEntry
+from app.domain.values import (
+    STATE_LABELS, AgeBand, CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis,
+    RiskLevel, RiskStage, Sex,
+)
+from app.resources import agencies, border_posts, load_json
+from app.text import N_
+from i18n import BABEL_LOCALES
+from ui.qt.lang import language, tr, trf
+
+SEX_LABELS = {
+    Sex.FEMALE: N_("Female"),
+    Sex.MALE: N_("Male"),
+    Sex.NON_CONFORMING: N_("Transgender or gender non-conforming"),
+    Sex.UNKNOWN: N_("Not known"),
+}
+
+CLOSURE_REASON_LABELS = {
+    ClosureReason.REINTEGRATED: N_("Reintegrated"),
+    ClosureReason.RETURNED: N_("Returned to the country of origin"),
+    ClosureReason.DECLINED_ASSISTANCE: N_("Declined assistance"),
+    ClosureReason.LOST_CONTACT: N_("Contact lost"),
+    ClosureReason.TRANSFERRED: N_("Transferred"),
+    ClosureReason.NO_INDICATORS: N_("No indicators of trafficking"),
+}
+
+CONSENT_KIND_LABELS = {
+    ConsentKind.SCREENING: N_("Screening interview"),  # not "Screening": that msgid is the state
+    ConsentKind.REFERRAL: N_("Referral to a provider"),
+    ConsentKind.DATA_TO_SECRETARIAT: N_("Identified data to the secretariat"),
+    ConsentKind.TRANSFER_ABROAD: N_("Transfer abroad"),
+}
+
+CONSENT_DECISION_LABELS = {
+    ConsentDecision.GIVEN: N_("Given"),
+    ConsentDecision.REFUSED: N_("Refused"),
+    ConsentDecision.WITHDRAWN: N_("Withdrawn"),
+}
+
+OVERRIDE_LABELS = {
+    OverrideBasis.CHILD_BEST_INTERESTS: N_("A child's best interests"),
+    OverrideBasis.DANGER_TO_LIFE: N_("Danger to life"),
+}
+
+RISK_STAGE_LABELS = {
+    RiskStage.SCREENING: N_("At screening"),
+    RiskStage.BEFORE_REFERRAL: N_("Before referral"),
+    RiskStage.BEFORE_RETURN: N_("Before return"),
+    RiskStage.REVIEW: N_("Review"),
+}
+
+RISK_LEVEL_LABELS = {
+    RiskLevel.UNKNOWN: N_("Not known"),
+    RiskLevel.NONE: N_("None"),
+    RiskLevel.LOW: N_("Low"),
+    RiskLevel.MEDIUM: N_("Medium"),
+    RiskLevel.HIGH: N_("High"),
+}
+
+#: The yes/no questions of a risk assessment, in the order they are asked.
+RISK_QUESTIONS = {
+    "immediate_danger": N_("Is the person in immediate danger?"),
+    "controller_nearby": N_("Is a controller or trafficker nearby?"),
+    "medical_urgency": N_("Is there an urgent medical need?"),
+    "minor_or_unaccompanied": N_("Is the person a minor or an unaccompanied child?"),
+    "pregnancy": N_("Is the person pregnant?"),
+    "shelter_tonight": N_("Does the person need shelter tonight?"),
+}
+RISK_LEVEL_QUESTIONS = {
+    "retrafficking_risk": N_("Risk of re-trafficking"),
+    "return_risk": N_("Risks on return"),
+}
+
+#: The urgent flags of ``RiskAssessment.urgent_flags``, in words.
+URGENT_FLAG_LABELS = {
+    "immediate_danger": N_("Immediate danger"),
+    "controller_nearby": N_("A controller is nearby"),
+    "medical_urgency": N_("Urgent medical need"),
+    "shelter_tonight": N_("Needs shelter tonight"),
+    "retrafficking_risk": N_("High risk of re-trafficking"),
+}
+#: Flags that make the banner red rather than amber: a life may be at stake now.
+DANGER_FLAGS = frozenset({"immediate_danger", "controller_nearby", "medical_urgency"})
+
+#: Person fields in words (the history tab names what changed).
+PERSON_FIELD_LABELS = {
+    "first_name": N_("First name (Latin letters)"),
+    "second_name": N_("Family name (Latin letters)"),
+    "first_name_ar": N_("First name (Arabic letters)"),
+    "second_name_ar": N_("Family name (Arabic letters)"),
+    "other_names": N_("Other names"),
+    "sex": N_("Sex"),
+    "birth_date": N_("Birth date"),
+    "birth_year": N_("Birth year"),
+    "age_band": N_("Age band"),
+    "possibly_minor": N_("May be under 18"),
+    "nationality": N_("Nationality"),
+    "languages": N_("Languages"),
+    "documents": N_("Documents"),
+    "mobile_phone": N_("Mobile phone"),
+}
+
+_AUDIT_LABELS = {
+    AuditAction.CASE_CREATED: N_("Case registered"),
+    AuditAction.CASE_VIEWED: N_("Case file viewed"),
+    AuditAction.CASE_UPDATED: N_("Case details changed"),
+    AuditAction.CASE_IMPORTED: N_("Case imported from a file"),
+    AuditAction.NOTE_ADDED: N_("Note added"),
+    AuditAction.EXPORT: N_("Case exported"),
+    AuditAction.DEMO_DATA: N_("Demonstration case created"),
+}
+
+
+def age_band_label(band: AgeBand) -> str:
+    return trf("{band} years", band=band.value)
+
+
+def join(items: Iterable[str]) -> str:
+    """A list in the language's own way ("a, b and c", "a، b و c")."""
+    items = list(items)
+    if not items:
+        return ""
+    return format_list(items, locale=BABEL_LOCALES.get(language.code, "en"))
+
+
+def state_label(state: CaseState) -> str:
+    return tr(STATE_LABELS[state])
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[dict[str, str], ...]:
+    return tuple(load_json("reference/countries.json")["countries"])
+
+
+def countries() -> list[tuple[str, str]]:
+    """(code, name in the interface language), sorted by name."""
+    lang = language.code
+    rows = [(c["code"], c.get(lang) or c["en"]) for c in _countries()]
+    return sorted(rows, key=lambda row: row[1].casefold())
+
+
+def country_name(code: str | None) -> str:
+    for entry in _countries():
+        if entry["code"] == code:
+            return entry.get(language.code) or entry["en"]
+    return code or ""
+
+
+def post_name(code: str | None) -> str:
+    post = border_posts().get(code or "")
+    return (post.get(language.code) or post["en"]) if post else (code or "")
+
+
+def agency_name(code: str | None) -> str:
+    agency = agencies().get(code or "")
+    return (agency.get(language.code) or agency["en"]) if agency else (code or "")
+
+
+def audit_text(entry: AuditEntry) -> str:
+    """One audit entry of a case in words."""
+    action, details = entry.event.action, dict(entry.event.details)
+    if action == AuditAction.CASE_TRANSITION:
+        source, target = _state(details.get("from")), _state(details.get("to"))
+        reason = details.get("closure_reason")
+        if reason and reason in {r.value for r in ClosureReason}:
+            return trf("Case moved from {source} to {target} (closure reason: {reason})",
+                       source=source, target=target, reason=tr(CLOSURE_REASON_LABELS[ClosureReason(reason)]))
+        return trf("Case moved from {source} to {target}", source=source, target=target)
+    if action == AuditAction.PERSON_UPDATED:
+        fields = [tr(PERSON_FIELD_LABELS[f]) for f in details.get("fields", []) if f in PERSON_FIELD_LABELS]
+        if fields:
+            return trf("Personal details changed: {fields}", fields=join(fields))
+        return tr("Personal details changed")
+    if action == AuditAction.RISK_RECORDED:
+        return tr("Risk assessment recorded (urgent)") if details.get("urgent") else tr("Risk assessment recorded")
+    if action in (AuditAction.CONSENT_RECORDED, AuditAction.CONSENT_OVERRIDE):
+        kind = _label(CONSENT_KIND_LABELS, ConsentKind, details.get("kind"))
+        decision = _label(CONSENT_DECISION_LABELS, ConsentDecision, details.get("decision"))
+        if action == AuditAction.CONSENT_OVERRIDE:
+            basis = _label(OVERRIDE_LABELS, OverrideBasis, details.get("override"))
+            return trf("Consent recorded: {kind}, {decision}, with an override ({basis})",
+                       kind=kind, decision=decision, basis=basis)
+        return trf("Consent recorded: {kind}, {decision}", kind=kind, decision=decision)
+    if action in _AUDIT_LABELS:
+        return tr(_AUDIT_LABELS[action])
+    return trf("Other recorded action ({code})", code=action)
+
+
+def _state(code: Any) -> str:
+    try:
+        return state_label(CaseState(code))
+    except ValueError:
+        return str(code)
+
+
+def _label(labels: dict, enum: Any, code: Any) -> str:
+    try:
+        return tr(labels[enum(code)])
+    except (ValueError, KeyError):
+        return str(code)
