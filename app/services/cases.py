@@ -76,11 +76,13 @@ class CaseService:
     def count_cases(self, session: Session, query: CaseQuery) -> int:
         return self.store.count_cases(self._visible(session, query))
 
-    def open_case(self, session: Session, case_id: str) -> CaseFile:
-        """The whole case file; the view is audited."""
+    def open_case(self, session: Session, case_id: str, *, record_view: bool = True) -> CaseFile:
+        """The whole case file. Opening it is audited; ``record_view=False`` is for showing
+        again a case the user already has open (after their own edit, or a sync)."""
         case = self._case(session, case_id)
-        with self.store.transaction() as uow:
-            uow.audit(self._event(session, AuditAction.CASE_VIEWED, case))
+        if record_view:
+            with self.store.transaction() as uow:
+                uow.audit(self._event(session, AuditAction.CASE_VIEWED, case))
         return self._file(session, case)
 
     def history(self, session: Session, case_id: str) -> list[Any]:

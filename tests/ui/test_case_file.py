@@ -321,3 +321,17 @@ def test_border_officer_registers_at_own_post_only(ctx, services, qtbot):
     settle(ctx, qtbot)
     file = ctx.services.cases.open_case(ctx.services.session, created.args[0])
     assert file.case.border_post == "BAB-SEBTA" and file.person.possibly_minor is True
+
+
+def test_opening_is_one_audited_view_and_reloads_after_edits_are_not(ctx, qtbot, services):
+    case_id = register(ctx, qtbot)
+    panel = open_panel(ctx, qtbot, case_id)
+    record_screening_consent(ctx, qtbot, panel)  # an edit: the panel shows the case again
+    viewed = [e for e in services.opened.store.audit_entries(record_id=case_id)
+              if e.event.action == "case_viewed"]
+    assert len(viewed) == 1
+    panel.show_case(case_id)  # opening it again (from the list) is a new view
+    settle(ctx, qtbot)
+    viewed = [e for e in services.opened.store.audit_entries(record_id=case_id)
+              if e.event.action == "case_viewed"]
+    assert len(viewed) == 2

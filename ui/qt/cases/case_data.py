@@ -37,11 +37,11 @@ class Loaded:
         return self.names.get(user_id) or tr("A former user")
 
 
-def load_case(ctx: AppContext, case_id: str) -> Loaded:
-    """Worker thread: the case file (its view is audited), its history and the users' names."""
+def load_case(ctx: AppContext, case_id: str, *, record_view: bool = True) -> Loaded:
+    """Worker thread: the case file (opening it is audited), its history and the users' names."""
     services = ctx.require()
     session = services.session
-    file = services.cases.open_case(session, case_id)
+    file = services.cases.open_case(session, case_id, record_view=record_view)
     history = tuple(services.cases.history(session, case_id))
     names = {user.id: user.display_name for user in services.opened.store.users()}
     return Loaded(file, history, names, session.role)

@@ -140,14 +140,15 @@ class CaseFilePanel(QWidget):
         if case_id != self.case_id:
             self.clear()
         self.case_id = case_id
-        self.reload()
+        self.reload(record_view=True)
 
-    def reload(self) -> None:
+    def reload(self, record_view: bool = False) -> None:
+        """Show the stored case again; only opening it (``show_case``) counts as a view."""
         if self.case_id is None:
             return
         self._token += 1
         token, ctx, case_id = self._token, self.ctx, self.case_id
-        self.ctx.ops.run(lambda: load_case(ctx, case_id), owner=self,
+        self.ctx.ops.run(lambda: load_case(ctx, case_id, record_view=record_view), owner=self,
                          on_done=lambda loaded: self._loaded(token, loaded),
                          on_error=lambda exc: self._failed(token, exc))
 
