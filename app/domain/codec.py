@@ -91,7 +91,13 @@ def decode(raw: Any, hint: Any) -> Any:
             if not isinstance(raw, dict):
                 raise TypeError(f"expected an object for {hint.__name__}")
             sub = _hints(hint)
-            known = {f.name for f in dataclasses.fields(hint)}
+            fields = dataclasses.fields(hint)
+            required = [f.name for f in fields
+                        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+            missing = [name for name in required if name not in raw]
+            if missing:
+                raise ValueError(f"{hint.__name__.lower()} needs {', '.join(missing)}")
+            known = {f.name for f in fields}
             return hint(**{k: decode(v, sub[k]) for k, v in raw.items() if k in known})
         if hint is bool:
             if not isinstance(raw, bool):

@@ -120,7 +120,9 @@ def _find_case_id(svc: Services, ref: str) -> str:
         if row.id == ref or row.case_number.lower() == ref.lower():
             return row.id
     try:
-        return svc.cases.open_case(svc.session, ref).case.id if _is_uuid(ref) else _missing(ref)
+        if not _is_uuid(ref):
+            return _missing(ref)
+        return svc.cases.open_case(svc.session, ref, record_view=False).case.id  # just a lookup
     except NotFound:
         return _missing(ref)
 
