@@ -16,6 +16,7 @@ PRAGMAS = (
     "PRAGMA secure_delete = ON",
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 10000",
+    "PRAGMA cache_size = -32768",  # 32 MiB of decrypted pages: lists and saves stay in memory
 )
 
 

@@ -39,8 +39,12 @@ _SORT_SQL = {
 }
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    """Compact, key-sorted JSON (one shared encoder: ``json.dumps`` builds one per call)."""
+    return _ENCODER.encode(value)
 
 
 def stored(fields: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +80,7 @@ class SqlCipherStore:
         self.store_id: str = meta["store_id"]
         self.device_id: str = meta["device_id"]
         self.device_code: str = meta["device_code"]
+        self._active: UnitOfWork | None = None
         self.path = str(Path(db.execute("PRAGMA database_list").fetchone()[2]).parent)
 
     # --- writing ------------------------------------------------------------------------
@@ -84,7 +89,7 @@ class SqlCipherStore:
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                uow = UnitOfWork(self)
+                uow = self._active = UnitOfWork(self)
                 yield uow
                 uow.flush()
                 self.db.execute("COMMIT")
@@ -94,16 +99,24 @@ class SqlCipherStore:
                 if is_corruption(exc):
                     raise StoreCorrupted(path=self.path, detail="a damaged page was met; nothing was written") from exc
                 raise
+            finally:
+                self._active = None
+
+    def _read(self, sql: str, args: Any = ()) -> Any:
+        """Reads inside a transaction first write its batched inserts, so they see them."""
+        if self._active is not None:
+            self._active._flush_inserts()
+        return self.db.execute(sql, args)
 
     # --- reading ------------------------------------------------------------------------
     def get(self, cls: type[R], record_id: str) -> R | None:
         table = TABLES[cls]
-        row = self.db.execute(f"SELECT data FROM {table.name} WHERE id = ?", (record_id,)).fetchone()
+        row = self._read(f"SELECT data FROM {table.name} WHERE id = ?", (record_id,)).fetchone()
         return from_fields(cls, record_id, json.loads(row[0])) if row else None
 
     def for_case(self, cls: type[R], case_id: str) -> list[R]:
         table = TABLES[cls]
-        rows = self.db.execute(  # rowid: records of the same second in the order they were written
+        rows = self._read(  # rowid: records of the same second in the order they were written
             f"SELECT id, data FROM {table.name} WHERE case_id = ? ORDER BY at, rowid", (case_id,)
         ).fetchall()
         return [from_fields(cls, rid, json.loads(data)) for rid, data in rows]
@@ -111,7 +124,7 @@ class SqlCipherStore:
     def fields_of(self, record_type: str, record_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The stored field dictionary and the dots of its fields (for sync and tests)."""
         table = BY_RECORD_TYPE[record_type]
-        row = self.db.execute(f"SELECT data, dots FROM {table.name} WHERE id = ?", (record_id,)).fetchone()
+        row = self._read(f"SELECT data, dots FROM {table.name} WHERE id = ?", (record_id,)).fetchone()
         return (json.loads(row[0]), expand_dots(json.loads(row[1]), self.device_id)) if row else None
 
     def _where(self, query: CaseQuery) -> tuple[str, list[Any]]:
@@ -145,7 +158,7 @@ class SqlCipherStore:
     def list_cases(self, query: CaseQuery) -> list[CaseRow]:
         where, args = self._where(query)
         order = _SORT_SQL[query.sort] + (" DESC" if query.descending else " ASC")
-        rows = self.db.execute(
+        rows = self._read(
             "SELECT c.id, c.case_number, c.state, p.name_ar, p.name_latin, p.sex, p.nationality,"
             " c.border_post, c.detected_on, c.opened_at, c.assigned_to, c.scope_id"
             " FROM cases c JOIN persons p ON p.id = c.person_id"
@@ -165,14 +178,14 @@ class SqlCipherStore:
     def count_cases(self, query: CaseQuery) -> int:
         where, args = self._where(query)
         join = " JOIN persons p ON p.id = c.person_id" if query.text.strip() else ""
-        return int(self.db.execute(f"SELECT count(*) FROM cases c{join}{where}", args).fetchone()[0])
+        return int(self._read(f"SELECT count(*) FROM cases c{join}{where}", args).fetchone()[0])
 
     def users(self) -> list[User]:
-        rows = self.db.execute("SELECT id, data FROM users ORDER BY username").fetchall()
+        rows = self._read("SELECT id, data FROM users ORDER BY username").fetchall()
         return [from_fields(User, rid, json.loads(data)) for rid, data in rows]
 
     def user_by_name(self, username: str) -> User | None:
-        row = self.db.execute("SELECT id, data FROM users WHERE username = ?", (username,)).fetchone()
+        row = self._read("SELECT id, data FROM users WHERE username = ?", (username,)).fetchone()
         return from_fields(User, row[0], json.loads(row[1])) if row else None
 
     def audit_entries(self, record_id: str | None = None, limit: int | None = None) -> list[AuditEntry]:
@@ -237,6 +250,8 @@ class UnitOfWork:
         self._audit_seq, self._audit_hash = (head[0], head[1]) if head else (0, GENESIS)
         self._outbox: list[tuple] = []
         self._audit_rows: list[tuple] = []
+        self._inserts: dict[str, tuple[str, Table, list[list[Any]]]] = {}
+        self._now = _now_text()
 
     def put(self, record: Any, previous: Any | None = None) -> None:
         table: Table = TABLES[type(record)]
@@ -244,9 +259,8 @@ class UnitOfWork:
         if previous is None:
             old_fields: dict[str, Any] = {}
             dots: dict[str, list] = {}
-            if self.db.execute(f"SELECT 1 FROM {table.name} WHERE id = ?", (record.id,)).fetchone():
-                raise StaleRecord(kind=record.RECORD_TYPE)
         else:
+            self._flush_inserts()  # the record may have been inserted earlier in this transaction
             row = self.db.execute(f"SELECT data, dots FROM {table.name} WHERE id = ?", (record.id,)).fetchone()
             if row is None or json.loads(row[0]) != stored(to_fields(previous)):
                 raise StaleRecord(kind=record.RECORD_TYPE)
@@ -259,18 +273,25 @@ class UnitOfWork:
             writes.append([name, value, self._counter, dots.get(name, [])])
             dots[name] = [self._counter]  # this device's dot, stored as its counter
         if writes:
-            self._outbox.append((record.RECORD_TYPE, record.id, _now_text(), dumps(writes)))
+            self._outbox.append((record.RECORD_TYPE, record.id, self._now, dumps(writes)))
         if previous is None and isinstance(record, Case):
             self._keep_case_counter_ahead(record.case_number)
-        columns = {c: fn(record, fields) for c, fn in table.columns.items()}
-        names = ["id", "data", "dots", *columns]
-        values = [record.id, dumps(stored(fields)), dumps(dots), *columns.values()]
+        values = [record.id, dumps(stored(fields)), dumps(dots), *(fn(record, fields) for fn in table.columns.values())]
+        insert, update = _statements(table)
         if previous is None:
-            self.db.execute(f"INSERT INTO {table.name} ({','.join(names)}) VALUES ({','.join('?' * len(names))})",
-                            values)
+            # Batched until the end of the transaction (or the next read); a duplicate id
+            # fails the batch there and the whole transaction is rolled back.
+            self._inserts.setdefault(table.name, (insert, table, []))[2].append(values)
         else:
-            assignments = ",".join(f"{n} = ?" for n in names[1:])
-            self.db.execute(f"UPDATE {table.name} SET {assignments} WHERE id = ?", values[1:] + [record.id])
+            self.db.execute(update, values[1:] + [record.id])
+
+    def _flush_inserts(self) -> None:
+        for insert, table, rows in self._inserts.values():
+            try:
+                self.db.executemany(insert, rows)
+            except sqlcipher3.IntegrityError:
+                raise StaleRecord(kind=table.cls.RECORD_TYPE) from None
+        self._inserts.clear()
 
     def audit(self, event: AuditEvent) -> None:
         self._audit_seq += 1
@@ -292,6 +313,7 @@ class UnitOfWork:
         return f"HMY-{year:04d}-{self.store.device_code}-{self._case_counter:05d}"
 
     def flush(self) -> None:
+        self._flush_inserts()
         if self._outbox:
             self.db.executemany(
                 "INSERT INTO outbox (record_type, record_id, written_at, writes) VALUES (?,?,?,?)", self._outbox)
@@ -305,6 +327,19 @@ class UnitOfWork:
             self.db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                 [("write_counter", str(self._counter)), ("case_counter", str(self._case_counter))])
             self._start = (self._counter, self._case_counter)
+
+
+_STATEMENTS: dict[str, tuple[str, str]] = {}
+
+
+def _statements(table: Table) -> tuple[str, str]:
+    """The INSERT and UPDATE statements of a table (built once)."""
+    if table.name not in _STATEMENTS:
+        names = ["id", "data", "dots", *table.columns]
+        insert = f"INSERT INTO {table.name} ({','.join(names)}) VALUES ({','.join('?' * len(names))})"
+        update = f"UPDATE {table.name} SET {','.join(f'{n} = ?' for n in names[1:])} WHERE id = ?"
+        _STATEMENTS[table.name] = (insert, update)
+    return _STATEMENTS[table.name]
 
 
 def _now_text() -> str:

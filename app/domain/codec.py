@@ -22,8 +22,10 @@ T = TypeVar("T")
 def to_fields(record: Any) -> dict[str, Any]:
     """``record`` as ``{wire name: JSON value}``; the id is not a field."""
     wire: Mapping[str, str] = type(record).WIRE
-    hints = _hints(type(record))
-    return {wire[name]: encode(getattr(record, name), hints[name]) for name in wire}
+    return {wire_name: encode(getattr(record, name)) for name, wire_name in wire.items()}
+
+
+_PLAIN = (str, int, bool, float, type(None))
 
 
 def from_fields(cls: type[T], record_id: str, fields: Mapping[str, Any]) -> T:
@@ -37,8 +39,8 @@ def from_fields(cls: type[T], record_id: str, fields: Mapping[str, Any]) -> T:
 
 
 def encode(value: Any, hint: Any = None) -> Any:
-    if value is None:
-        return None
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):

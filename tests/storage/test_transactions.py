@@ -41,7 +41,7 @@ def test_a_failure_inside_a_transaction_leaves_nothing(new_store, store_tools, f
             uow.audit(_event(opened, person.id))
             uow.next_case_number(2026)
             # The write is visible inside the transaction …
-            assert store.db.execute("SELECT 1 FROM persons WHERE id = ?", (person.id,)).fetchone()
+            assert store.get(Person, person.id) == person
             raise failure
     # … and gone after it, with its outbox rows, audit entry and counters.
     assert store.get(Person, person.id) is None
