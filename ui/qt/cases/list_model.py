@@ -19,13 +19,14 @@ from typing import Any, Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont
 
-from app.domain.values import STATE_LABELS, CaseState, Sex
+from app.domain.values import STATE_LABELS, CaseState
 from app.ports import CaseQuery, CaseRow
 from app.resources import border_posts, load_json
 from app.text import N_
 from i18n.bidi import isolate, isolate_ltr
 from i18n.formatting import format_date
 from ui.composition import Services
+from ui.qt.cases.labels import SEX_LABELS
 from ui.qt.context import AppContext, Locked
 from ui.qt.lang import language, render_error, tr
 from ui.qt.ops import Cancel, Operation
@@ -50,13 +51,6 @@ SORT_KEYS = {
     COL_POST: "border_post",
     COL_DETECTED: "detected_on",
     COL_STATE: "state",
-}
-
-SEX_LABELS = {
-    Sex.MALE: N_("Male"),
-    Sex.FEMALE: N_("Female"),
-    Sex.NON_CONFORMING: N_("Transgender or gender non-conforming"),
-    Sex.UNKNOWN: N_("Not known"),
 }
 
 #: The state column's tooltip: what the state means for the person and what comes next.
@@ -151,6 +145,11 @@ class CaseListModel(QAbstractTableModel):
     @property
     def loading(self) -> bool:
         return self._fetching
+
+    @property
+    def active(self) -> bool:
+        """A query is set (False before the first one and after ``clear``)."""
+        return self._active
 
     def case_row(self, row: int) -> CaseRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -293,9 +292,7 @@ class CaseListModel(QAbstractTableModel):
             self._total = None  # the old count must not decide whether more rows exist
         query = dataclasses.replace(self._query, offset=0, limit=limit)
         self._run(lambda svc: svc.cases.list_cases(svc.session, query),
-                  lambda rows: self._on_first(generation, rows, limit, replace))
-        self._run(lambda svc: svc.cases.count_cases(svc.session, query),
-                  lambda total: self._on_total(generation, total))
+                  lambda rows: self._on_first(generation, query, rows, replace))
 
     def _run(self, call: Callable[[Services], Any], on_done: Callable[[Any], None]) -> None:
         """Run ``call(services)`` on the worker; ``on_done`` checks the generation itself."""
@@ -311,12 +308,12 @@ class CaseListModel(QAbstractTableModel):
                                      on_error=lambda exc: self._on_error(generation, exc))
         self._operations = [op for op in self._operations if not op.done] + [operation]
 
-    def _on_first(self, generation: int, rows: list[CaseRow], limit: int, replace: bool) -> None:
+    def _on_first(self, generation: int, query: CaseQuery, rows: list[CaseRow], replace: bool) -> None:
         if generation != self._generation:
             return  # an older query's answer, arriving late
         # Still "fetching" while the rows go in: a view reacting to the change must not
         # ask for a page from an offset that is about to move.
-        self._exhausted = len(rows) < limit
+        self._exhausted = len(rows) < query.limit
         if replace:
             self.beginResetModel()
             self._rows = list(rows)
@@ -325,6 +322,12 @@ class CaseListModel(QAbstractTableModel):
             self._replace_in_place(list(rows))
         self._fetching = False
         self.page_loaded.emit()
+        if self._exhausted:
+            self._on_total(generation, len(rows))  # all of them are here: no need to count
+        else:
+            # Counting a text search reads every person; it runs after the first rows show.
+            self._run(lambda svc: svc.cases.count_cases(svc.session, query),
+                      lambda total: self._on_total(generation, total))
 
     def _on_more(self, generation: int, offset: int, rows: list[CaseRow]) -> None:
         if generation != self._generation:

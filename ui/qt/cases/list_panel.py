@@ -22,15 +22,17 @@ from app.ports import CaseQuery
 from app.resources import border_posts
 from i18n.bidi import isolate
 from i18n.formatting import format_number
+from ui.qt.cases.labels import SEX_LABELS
 from ui.qt.cases.list_model import (
-    COL_DETECTED, COL_NAME, COL_NATIONALITY, COL_NUMBER, COL_POST, COL_SEX, COL_STATE, SEX_LABELS,
-    SORT_KEYS, CaseListModel, post_name,
+    COL_DETECTED, COL_NAME, COL_NATIONALITY, COL_NUMBER, COL_POST, COL_SEX, COL_STATE, SORT_KEYS,
+    CaseListModel, post_name,
 )
 from ui.qt.context import AppContext
 from ui.qt.lang import language, ntr, tr
 
 SEARCH_DELAY_MS = 250
 REFRESH_DELAY_MS = 100  # several changes in a row (an import, a sync) refresh once
+COUNTING_DELAY_MS = 300
 
 
 class CaseListPanel(QWidget):
@@ -43,12 +45,19 @@ class CaseListPanel(QWidget):
         self.model = CaseListModel(ctx, self)
         self._me: str | None = None  # the session's user id, for "my cases"
         self._keep_id: str | None = None  # the case to select again after a refresh
-        self._sort = (COL_DETECTED, Qt.SortOrder.DescendingOrder)
+        self._name_minimum = 0  # set with the other column widths, in the language's font
+        # No column sorted at first: the store's own order, newest cases first (opened_at,
+        # which the store has an index for, so the first rows come at once on 100,000 cases).
+        self._sort = (-1, Qt.SortOrder.DescendingOrder)
 
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._apply)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
+        # The old count stays up while a new one is on its way, but not for long: counting a
+        # text search over 100,000 people takes seconds, and a wrong number must not linger.
+        self._counting_timer = QTimer(self, singleShot=True, interval=COUNTING_DELAY_MS)
+        self._counting_timer.timeout.connect(self._show_count)
 
         self._build()
         self.model.total_changed.connect(self._show_count)
@@ -78,7 +87,7 @@ class CaseListPanel(QWidget):
         for combo in (self.state_filter, self.post_filter):
             # Long post names must not push the other filters off a laptop screen.
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(16)
+            combo.setMinimumContentsLength(14)
             combo.currentIndexChanged.connect(self._apply)
 
         self.dates = QCheckBox(objectName="caseFilterDates")
@@ -120,14 +129,17 @@ class CaseListPanel(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.count)
         top.addWidget(self.refresh_button)
-        filters = QHBoxLayout()
-        for widget in (self.state_label, self.state_filter, self.post_label, self.post_filter,
-                       self.dates, self.from_label, self.date_from, self.to_label, self.date_to, self.mine):
-            filters.addWidget(widget)
-        filters.addStretch(1)
+        # Two rows of filters: the list shares the window with the case file, so it must
+        # fit in about half a laptop screen.
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(filters)
+        for widgets in ((self.state_label, self.state_filter, self.post_label, self.post_filter),
+                        (self.dates, self.from_label, self.date_from, self.to_label, self.date_to, self.mine)):
+            row = QHBoxLayout()
+            for widget in widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+            layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(self.stack, 1)
 
@@ -159,9 +171,9 @@ class CaseListPanel(QWidget):
         # Qt derives a minimum from the font that is wider than a short column needs.
         header.setMinimumSectionSize(table.fontMetrics().horizontalAdvance("0000") + 16)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        table.viewport().installEventFilter(self)  # the name column takes the room left over
         header.setSortIndicator(*self._sort)
-        table.setSortingEnabled(True)  # before any query: the model only remembers the order
+        table.setSortingEnabled(True)  # before any query, and -1 sorts nothing: no query yet
         header.sortIndicatorChanged.connect(self._on_sort_indicator)
         table.activated.connect(self._activate)
 
@@ -183,6 +195,15 @@ class CaseListPanel(QWidget):
         }
         for column, width in sizes.items():
             header.resizeSection(column, width)
+        self._name_minimum = widest("0" * 24)
+        self._fit_name_column()
+
+    def _fit_name_column(self) -> None:
+        """Like a stretched column, but never narrower than a name: in a narrow pane the
+        table scrolls sideways instead of cutting every name short."""
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(header.count()) if c != COL_NAME)
+        header.resizeSection(COL_NAME, max(self._name_minimum, self.table.viewport().width() - others))
 
     # --- public -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -195,6 +216,7 @@ class CaseListPanel(QWidget):
         """Forget every case shown, and the search text (it may be a person's name)."""
         self._search_timer.stop()
         self._refresh_timer.stop()
+        self._counting_timer.stop()
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
@@ -262,11 +284,9 @@ class CaseListPanel(QWidget):
     # --- results ------------------------------------------------------------------------
     def _on_page_loaded(self) -> None:
         self.message.hide()
-        if self.model.rowCount() == 0:
-            self.stack.setCurrentWidget(self.empty)
-            self._show_count(0)
-        else:
-            self.stack.setCurrentWidget(self.table)
+        self.stack.setCurrentWidget(self.empty if self.model.rowCount() == 0 else self.table)
+        if self.model.total is None:
+            self._counting_timer.start()
         if self._keep_id is not None:
             row = self.model.row_of(self._keep_id)
             if row >= 0:
@@ -280,8 +300,9 @@ class CaseListPanel(QWidget):
         if total is None:
             total = self.model.total
         if total is None:
-            self.count.setText(tr("Counting…") if self.model.loading else "")
+            self.count.setText(tr("Counting…") if self.model.active else "")
             return
+        self._counting_timer.stop()
         template = ntr("{count} case", "{count} cases", total)
         self.count.setText(template.format(count=isolate(format_number(total, language.code))))
 
@@ -299,6 +320,9 @@ class CaseListPanel(QWidget):
         return self.model.case_id(index.row()) if index.isValid() else None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_name_column()
+            return False
         # Down arrow in the search box goes to the results, as in a browser's address bar.
         if watched is self.search and event.type() == QEvent.Type.KeyPress \
                 and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0:
@@ -366,8 +390,8 @@ class CaseListPanel(QWidget):
 def _refill(combo: QComboBox, items: list[tuple[str, str]]) -> None:
     """Replace a combo's items in another language, keeping the chosen value, without a query.
 
-    "All" is the empty string, not None: reading an empty QVariant back costs PySide6 6.12 a
-    reference to None each time (a crash after enough reads on Python 3.11).
+    "All" is the empty string, not None, so every item round-trips as a plain string
+    (PySide6 6.12 lost a reference to None each time an empty value was read back).
     """
     current = combo.currentData() if combo.count() else ""
     combo.blockSignals(True)
