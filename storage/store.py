@@ -20,11 +20,13 @@ import sqlcipher3
 from app.domain.audit import GENESIS, AuditEntry, AuditEvent, chain_hash
 from app.domain.case import Case
 from app.domain.codec import decode, from_fields, to_fields
+from app.domain.person import Person
 from app.domain.user import User
 from app.domain.values import CaseState, Sex
 from app.errors import StaleRecord, StoreCorrupted
 from app.ports import CaseQuery, CaseRow
 from storage.database import is_corruption
+from storage.migrations import SORT_NAME_BACKFILL
 from storage.tables import BY_RECORD_TYPE, TABLES, Table
 
 R = TypeVar("R")
@@ -35,7 +37,7 @@ _SORT_SQL = {
     "case_number": "c.case_number",
     "state": "c.state",
     "border_post": "c.border_post",
-    "name": "COALESCE(NULLIF(p.name_latin, ''), p.name_ar)",
+    "name": "c.sort_name",
 }
 
 
@@ -251,6 +253,8 @@ class UnitOfWork:
         self._outbox: list[tuple] = []
         self._audit_rows: list[tuple] = []
         self._inserts: dict[str, tuple[str, Table, list[list[Any]]]] = {}
+        self._new_cases: list[tuple[str]] = []
+        self._renamed: list[tuple[str]] = []
         self._now = _now_text()
 
     def put(self, record: Any, previous: Any | None = None) -> None:
@@ -278,6 +282,10 @@ class UnitOfWork:
             self._keep_case_counter_ahead(record.case_number)
         values = [record.id, dumps(stored(fields)), dumps(dots), *(fn(record, fields) for fn in table.columns.values())]
         insert, update = _statements(table)
+        if isinstance(record, Case) and previous is None:
+            self._new_cases.append((record.id,))
+        elif isinstance(record, Person) and previous is not None:
+            self._renamed.append((record.id,))
         if previous is None:
             # Batched until the end of the transaction (or the next read); a duplicate id
             # fails the batch there and the whole transaction is rolled back.
@@ -292,6 +300,13 @@ class UnitOfWork:
             except sqlcipher3.IntegrityError:
                 raise StaleRecord(kind=table.cls.RECORD_TYPE) from None
         self._inserts.clear()
+        # The list sorts cases by their person's name, copied onto the case.
+        if self._new_cases:
+            self.db.executemany(SORT_NAME_BACKFILL + " WHERE id = ?", self._new_cases)
+            self._new_cases.clear()
+        if self._renamed:
+            self.db.executemany(SORT_NAME_BACKFILL + " WHERE person_id = ?", self._renamed)
+            self._renamed.clear()
 
     def audit(self, event: AuditEvent) -> None:
         self._audit_seq += 1

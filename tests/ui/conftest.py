@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timezone
-
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtCore import QEvent
 
-from app.domain.user import User
-from app.domain.values import Role
 from storage.settings_file import SettingsFile
 from ui.qt.app import build_context, create_app
 from ui.qt.lang import language
 
-PASSPHRASE = "olive tajine citron soleil 7"
-SUPERVISOR = "salma.b"
+from uikit import PASSPHRASE, make_user  # noqa: F401 - re-exported for the fixtures
 
 
 @pytest.fixture(scope="session")
@@ -50,25 +41,12 @@ def ctx(tmp_path, settings):
         context.services = None
 
 
-def make_user(username: str = SUPERVISOR, role: Role = Role.SUPERVISOR, post: str | None = None,
-              scope: str = "north") -> User:
-    return User(str(uuid.uuid4()), username, username.replace(".", " ").title(), role, scope,
-                datetime.now(timezone.utc).replace(microsecond=0), border_post=post)
-
-
 @pytest.fixture
 def created_store(ctx):
     """A store with one supervisor, locked again: the unlock screen shows at start."""
     opened = ctx.vault.create(make_user(), PASSPHRASE)
     opened.lock()
     return ctx
-
-
-def type_text(widget, text: str) -> None:
-    """Type any text, Arabic included, as key events (``qtbot.keyClicks`` aborts on non-ASCII)."""
-    for char in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QCoreApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char))
 
 
 class _PseudoCatalog:

@@ -13,7 +13,7 @@ from app.domain.values import CaseState, ConsentDecision, ConsentKind, Role
 from app.errors import StaleRecord
 from app.ports import CaseQuery
 from i18n.bidi import strip_isolates
-from conftest import PASSPHRASE, make_user, type_text
+from uikit import PASSPHRASE, make_user, type_text
 from ui.composition import services_for
 from ui.qt.cases.case_file import CaseFilePanel
 from ui.qt.cases.new_case import NewCaseDialog

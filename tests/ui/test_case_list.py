@@ -18,7 +18,7 @@ from app.demo import generate
 from app.domain.person import Person
 from app.domain.values import STATE_LABELS, CaseState, Role
 from app.ports import CaseQuery
-from conftest import PASSPHRASE, make_user, type_text
+from uikit import PASSPHRASE, make_user, type_text
 from i18n.bidi import strip_isolates
 from i18n.formatting import format_number
 from storage.vault import Vault

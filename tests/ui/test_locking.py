@@ -9,7 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QWidget
 
 import ui.qt.window
-from conftest import PASSPHRASE
+from uikit import PASSPHRASE
 from ui.qt.window import MainWindow
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QProgressBar, QPushB
 from app.domain.values import Role
 from app.errors import KeyFileMissing, WeakPassphrase
 from app.passphrase import assess
-from conftest import PASSPHRASE, SUPERVISOR, type_text
+from uikit import PASSPHRASE, SUPERVISOR, type_text
 from storage.vault import KEYS_NAME
 from ui.composition import services_for
 from ui.qt.lang import language, render_error, tr

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMessa
 
 from app.domain.values import ROLE_LABELS, Role
 from app.errors import WrongPassphrase
-from conftest import PASSPHRASE, make_user
+from uikit import PASSPHRASE, make_user
 from ui.composition import services_for
 from ui.qt.idle import IdleWatcher
 from ui.qt.lang import language, tr

@@ -12,7 +12,7 @@ from app.domain.audit import AuditAction
 from app.domain.person import Person
 from app.domain.values import ROLE_LABELS, Role
 from app.domain.checks import new_id
-from conftest import PASSPHRASE, make_user, type_text
+from uikit import PASSPHRASE, make_user, type_text
 from ui.composition import services_for
 from ui.qt.lang import language, tr
 from ui.qt.window import MainWindow
