@@ -7,7 +7,7 @@ their own clock. The core never imports an implementation.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Literal, Protocol, Sequence, TypeVar
 

@@ -24,7 +24,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from app.demo import generate
-from app.domain.person import Person
 from app.domain.user import User
 from app.domain.values import Role
 from app.services.cases import CaseService

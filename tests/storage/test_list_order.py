@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from app.domain.person import Person
 from app.ports import CaseQuery
 from app.services.cases import CaseService
 from storage import migrations

@@ -11,7 +11,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from app.domain.case import Case
 from app.domain.codec import encode, to_fields
 from app.domain.person import Person
 from app.domain.user import User
@@ -20,7 +19,7 @@ from app.errors import NotFound
 from app.ports import CaseQuery
 from app.services import audit as audit_service
 from ui.cli.session import CliError, _, read_secret, unlock
-from ui.composition import Services, services_for, vault_at
+from ui.composition import Services, vault_at
 
 APP_VERSION = "0.1.0"
 
