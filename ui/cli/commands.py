@@ -18,7 +18,7 @@ from app.domain.values import STATE_LABELS, CaseState, ClosureReason, ConsentDec
 from app.errors import NotFound
 from app.ports import CaseQuery
 from app.services import audit as audit_service
-from ui.cli.session import CliError, _, read_secret, unlock
+from ui.cli.session import CliError, _, read_secret, unlocked
 from ui.composition import Services, vault_at
 
 APP_VERSION = "0.1.0"
@@ -61,25 +61,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         passphrase = read_secret(_("Passphrase for the new user {user}: ").format(user=args.username),
                                  env="HIMAYA_NEW_PASSPHRASE", confirm=True)
         user = svc.users.add_user(svc.session, username=args.username, display_name=args.display_name or args.username,
                                   role=_choice(Role, args.role), passphrase=passphrase, scope_id=args.scope,
                                   border_post=args.border_post)
         print(_("Added {user} ({role}).").format(user=user.username, role=user.role.value))
-    finally:
-        svc.lock()
     return 0
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         users = svc.users.list_users(svc.session)
-    finally:
-        svc.lock()
     if args.json:
         _out([{"id": u.id, **to_fields(u)} for u in users])
     else:
@@ -90,24 +84,18 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         passphrase = read_secret(_("New passphrase for {user}: ").format(user=args.username),
                                  env="HIMAYA_NEW_PASSPHRASE", confirm=True)
         svc.users.set_passphrase(svc.session, args.username, passphrase)
         print(_("Passphrase changed for {user}.").format(user=args.username))
-    finally:
-        svc.lock()
     return 0
 
 
 def cmd_user_disable(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         svc.users.disable(svc.session, args.username)
         print(_("Disabled {user}; their passphrase no longer opens this store.").format(user=args.username))
-    finally:
-        svc.lock()
     return 0
 
 
@@ -153,12 +141,9 @@ def cmd_case_add(args: argparse.Namespace) -> int:
         languages=tuple(args.language or ()),
     )
     detected = _date(args.detected_on, "--detected-on") if args.detected_on else None
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         case = svc.cases.register(svc.session, person, border_post=args.border_post, office=args.office,
                                   detecting_agency=args.agency, detected_on=detected)
-    finally:
-        svc.lock()
     if args.json:
         _out({"id": case.id, **to_fields(case)})
     else:
@@ -169,11 +154,8 @@ def cmd_case_add(args: argparse.Namespace) -> int:
 def cmd_case_import(args: argparse.Namespace) -> int:
     from app.importing import parse
     entries = parse(Path(args.file).read_bytes())
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         created = svc.cases.import_entries(svc.session, entries)
-    finally:
-        svc.lock()
     print(_("Imported {count} cases.").format(count=len(created)))
     return 0
 
@@ -185,12 +167,9 @@ def cmd_case_list(args: argparse.Namespace) -> int:
         text=args.text or "", limit=args.limit, offset=args.offset,
         sort=args.sort, descending=not args.ascending,
     )
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         rows = svc.cases.list_cases(svc.session, query)
         total = svc.cases.count_cases(svc.session, query)
-    finally:
-        svc.lock()
     if args.json:
         _out({"total": total, "cases": [encode(r.__dict__) for r in rows]})
         return 0
@@ -203,12 +182,9 @@ def cmd_case_list(args: argparse.Namespace) -> int:
 
 
 def cmd_case_show(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         case_id = _find_case_id(svc, args.case)
         file = svc.cases.open_case(svc.session, case_id)
-    finally:
-        svc.lock()
     data = {
         "case": {"id": file.case.id, **to_fields(file.case), "cas_Status": file.case.htcds_status},
         "person": {"id": file.person.id, **to_fields(file.person)},
@@ -221,57 +197,53 @@ def cmd_case_show(args: argparse.Namespace) -> int:
         _out(data)
         return 0
     c, p = file.case, file.person
+    # The labels are translated outside the f-strings: Babel does not extract calls inside
+    # f-strings before Python 3.12, so the catalogs would otherwise depend on the Python used.
+    name, sex, nationality, birth = _("Name"), _("Sex"), _("Nationality"), _("Birth")
+    detected, agency, risk, consent = _("Detected"), _("Agency"), _("Risk"), _("Consent")
+    note, next_steps = _("Note"), _("Next steps")
     print(f"{c.case_number}  [{_(STATE_LABELS[c.state])}]  {c.border_post or c.office}")
-    print(f"  {_('Name')}: {p.display_name_latin or '—'} / {p.display_name_ar or '—'}")
-    print(f"  {_('Sex')}: {p.sex.value}   {_('Nationality')}: {p.nationality or '—'}   "
-          f"{_('Birth')}: {p.birth_date or p.birth_year or (p.age_band.value if p.age_band else '—')}")
-    print(f"  {_('Detected')}: {c.detected_on}   {_('Agency')}: {c.detecting_agency or '—'}")
+    print(f"  {name}: {p.display_name_latin or '—'} / {p.display_name_ar or '—'}")
+    print(f"  {sex}: {p.sex.value}   {nationality}: {p.nationality or '—'}   "
+          f"{birth}: {p.birth_date or p.birth_year or (p.age_band.value if p.age_band else '—')}")
+    print(f"  {detected}: {c.detected_on}   {agency}: {c.detecting_agency or '—'}")
     for r in file.risks:
         flags = ", ".join(r.urgent_flags) or _("no urgent flag")
-        print(f"  {_('Risk')} {r.assessed_at:%Y-%m-%d} ({r.stage.value}): {flags}")
+        print(f"  {risk} {r.assessed_at:%Y-%m-%d} ({r.stage.value}): {flags}")
     for k in file.consents:
-        print(f"  {_('Consent')} {k.kind.value}: {k.decision.value}" + (f" → {k.provider}" if k.provider else "")
+        print(f"  {consent} {k.kind.value}: {k.decision.value}" + (f" → {k.provider}" if k.provider else "")
               + (f" [override: {k.override.value}]" if k.override else ""))
     for n in file.notes:
-        print(f"  {_('Note')} {n.written_at:%Y-%m-%d %H:%M}: {n.text}")
-    print(f"  {_('Next steps')}: " + (", ".join(_(STATE_LABELS[t.target]) for t in file.moves) or "—"))
+        print(f"  {note} {n.written_at:%Y-%m-%d %H:%M}: {n.text}")
+    print(f"  {next_steps}: " + (", ".join(_(STATE_LABELS[t.target]) for t in file.moves) or "—"))
     return 0
 
 
 def cmd_case_move(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         case_id = _find_case_id(svc, args.case)
         closure = _choice(ClosureReason, args.closure_reason) if args.closure_reason else None
         case = svc.cases.move(svc.session, case_id, _choice(CaseState, args.state), reason=args.reason,
                               closure_reason=closure)
-    finally:
-        svc.lock()
     print(_("{number} is now: {state}").format(number=case.case_number, state=_(STATE_LABELS[case.state])))
     return 0
 
 
 def cmd_case_consent(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         case_id = _find_case_id(svc, args.case)
         svc.cases.record_consent(
             svc.session, case_id, _choice(ConsentKind, args.kind), _choice(ConsentDecision, args.decision),
             provider=args.provider, override=_choice(OverrideBasis, args.override) if args.override else None,
             override_reason=args.override_reason, given_by_guardian=bool(args.guardian), guardian_name=args.guardian,
         )
-    finally:
-        svc.lock()
     print(_("Consent recorded."))
     return 0
 
 
 def cmd_case_note(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         svc.cases.add_note(svc.session, _find_case_id(svc, args.case), args.text)
-    finally:
-        svc.lock()
     print(_("Note added."))
     return 0
 
@@ -282,8 +254,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from app.demo import generate
     if args.cases < 1 or args.cases > 1_000_000:
         raise CliError(_("--cases takes a number from 1 to 1000000."))
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         users = [u for u in svc.opened.store.users() if not u.disabled and u.role is not Role.SECRETARIAT]
         if not users:
             raise CliError(_("No user of this store may create cases."))
@@ -306,18 +277,13 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         )
         if tty:
             print(file=sys.stderr)
-    finally:
-        svc.lock()
     print(_("Added {count} synthetic demo cases (seed {seed}).").format(count=count, seed=args.seed))
     return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         report = audit_service.verify(svc.opened.store)
-    finally:
-        svc.lock()
     if report.ok:
         print(_("Audit trail intact: {count} entries.").format(count=report.checked))
         return 0
@@ -326,12 +292,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         problems = svc.opened.vault.check(svc.opened)
         report = audit_service.verify(svc.opened.store)
-    finally:
-        svc.lock()
     if problems:
         print(_("The store is damaged ({count} problems found). Restore it from a backup.").format(
             count=len(problems)))
@@ -345,11 +308,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from storage.backup import create_backup
-    svc = unlock(args)
-    try:
+    with unlocked(args) as svc:
         out = create_backup(svc.opened, Path(args.out))
-    finally:
-        svc.lock()
     print(_("Encrypted backup written to {path}.").format(path=out))
     return 0
 

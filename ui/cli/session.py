@@ -7,6 +7,8 @@ import getpass
 import os
 import sys
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 from app.errors import UnlockThrottled
 from i18n import gettext_for, language_from_environment
@@ -29,6 +31,16 @@ def read_secret(prompt: str, env: str = "HIMAYA_PASSPHRASE", confirm: bool = Fal
     if confirm and getpass.getpass(_("Repeat it: ")) != first:
         raise CliError(_("The two passphrases differ."))
     return first
+
+
+@contextmanager
+def unlocked(args: argparse.Namespace) -> Iterator[Services]:
+    """The store unlocked for one command, locked again whatever happens."""
+    services = unlock(args)
+    try:
+        yield services
+    finally:
+        services.lock()
 
 
 def unlock(args: argparse.Namespace) -> Services:
