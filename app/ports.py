@@ -45,6 +45,9 @@ class CaseQuery:
     descending: bool = True
     offset: int = 0
     limit: int = 100
+    #: Continue after this case (the last row shown): pages stay fast however far the user
+    #: scrolls, where an offset would make the store skip every earlier row again.
+    after_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,29 @@
-"""Run the benchmarks: ``./dev bench [--cases N]``."""
+"""Run the benchmarks: ``./dev bench [--cases N] [--only store|ui]``."""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import bench_store
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--cases", type=int, default=100_000, help="store size (default 100000)")
-    parser.add_argument("--edits", type=int, default=300, help="single edits to time")
+    parser.add_argument("--edits", type=int, default=300, help="single edits to time (store part)")
+    parser.add_argument("--only", choices=("store", "ui"), default=None,
+                        help="run one part only: the encrypted store, or the desktop app (default: both)")
     args = parser.parse_args()
-    bench_store.run(args.cases, args.edits)
+    store = None
+    if args.only in (None, "store"):
+        from bench import bench_store
+
+        store = bench_store.run(args.cases, args.edits)
+    if args.only in (None, "ui"):
+        from bench import bench_ui
+
+        if store is None:
+            bench_ui.run(args.cases)
+        else:  # the N-case store the first part built: the app is measured on it
+            bench_ui.run(args.cases, store, bench_store.USERNAME, bench_store.PASSPHRASE)
 
 
 if __name__ == "__main__":

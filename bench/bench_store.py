@@ -33,6 +33,7 @@ from storage.keyfile import DEFAULT_KDF
 from storage.vault import Vault
 
 PASSPHRASE = "benchmark passphrase, synthetic data only"
+USERNAME = "bench.supervisor"
 TABLES = ("meta", "users", "persons", "cases", "risks", "consents", "notes", "outbox", "audit")
 
 
@@ -41,12 +42,13 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def run(cases: int, edits: int) -> None:
+def run(cases: int, edits: int) -> Path:
+    """Run the three measurements; returns the N-case store folder (locked), for ``bench_ui``."""
     os.environ.pop("HIMAYA_KDF", None)  # measure the real, tuned KDF
     work = Path(tempfile.mkdtemp(prefix="himaya-bench-"))
     print(f"Himaya store benchmark — {cases:,} cases, {edits} single edits; folder {work}")
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    user = User(str(uuid.uuid4()), "bench.supervisor", "Bench", Role.SUPERVISOR, "north", now,
+    user = User(str(uuid.uuid4()), USERNAME, "Bench", Role.SUPERVISOR, "north", now,
                 border_post="TNG-MED")
     vault = Vault(work / "store")
     opened = vault.create(user, PASSPHRASE)
@@ -108,6 +110,7 @@ def run(cases: int, edits: int) -> None:
           f"{DEFAULT_KDF.lanes} lanes): median {statistics.median(unlocks):.2f} s, max {max(unlocks):.2f} s "
           f"(target ≤ 1 s); Argon2id alone {kdf_only:.2f} s → ratio {statistics.median(unlocks) / kdf_only:.2f}×")
     print(f"  store size: {size / 1e6:.0f} MB for {cases:,} cases")
+    return work / "store"
 
 
 def _plain_sqlite_copy(source, path: Path, chunk_rows: int, cipher: bool = False) -> float:

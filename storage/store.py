@@ -31,12 +31,12 @@ from storage.tables import BY_RECORD_TYPE, TABLES, Table
 
 R = TypeVar("R")
 
-_SORT_SQL = {
+_SORT_SQL = {  # never NULL, so a row value can say "after this row"
     "opened_at": "c.opened_at",
     "detected_on": "c.detected_on",
     "case_number": "c.case_number",
     "state": "c.state",
-    "border_post": "c.border_post",
+    "border_post": "coalesce(c.border_post, '')",
     "name": "c.sort_name",
 }
 
@@ -159,12 +159,19 @@ class SqlCipherStore:
 
     def list_cases(self, query: CaseQuery) -> list[CaseRow]:
         where, args = self._where(query)
-        order = _SORT_SQL[query.sort] + (" DESC" if query.descending else " ASC")
+        key = _SORT_SQL[query.sort]
+        order = key + (" DESC" if query.descending else " ASC")
+        if query.after_id is not None:
+            # Keyset paging: the rows strictly after (sort key, id) of the given case.
+            after = (f"({key}, c.id) {'<' if query.descending else '>'} "
+                     f"((SELECT {key} FROM cases c WHERE c.id = ?), ?)")
+            where = (where + " AND " if where else " WHERE ") + after
+            args = args + [query.after_id, query.after_id]
         rows = self._read(
             "SELECT c.id, c.case_number, c.state, p.name_ar, p.name_latin, p.sex, p.nationality,"
             " c.border_post, c.detected_on, c.opened_at, c.assigned_to, c.scope_id"
             " FROM cases c JOIN persons p ON p.id = c.person_id"
-            f"{where} ORDER BY {order}, c.id LIMIT ? OFFSET ?",
+            f"{where} ORDER BY {order}, c.id {'DESC' if query.descending else 'ASC'} LIMIT ? OFFSET ?",
             args + [max(0, query.limit), max(0, query.offset)],
         ).fetchall()
         return [

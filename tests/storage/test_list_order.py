@@ -50,3 +50,24 @@ def test_migration_3_fills_sort_names_of_existing_cases(tmp_path, store_tools):
         assert names_in_order(service, opened.session) == ["Amal", "Omar", "بشرى"]
     finally:
         opened.lock()
+
+
+def test_keyset_pages_give_exactly_the_full_list_in_every_order(new_store, store_tools):
+    _, opened = new_store
+    service = CaseService(opened.store)
+    # Ties on purpose: all detected today, several with the same name, one without a name.
+    for first in ["Ali", "Ali", "Sara", "Omar", "Ali", "Nour", "Sara", "Hind", None]:
+        store_tools.register(opened, first_name=first) if first else store_tools.register(opened)
+    for sort in ("opened_at", "detected_on", "case_number", "state", "border_post", "name"):
+        for descending in (True, False):
+            query = CaseQuery(sort=sort, descending=descending, limit=100)
+            everything = [r.id for r in service.list_cases(opened.session, query)]
+            paged, after = [], None
+            while True:
+                page = service.list_cases(opened.session, dataclasses.replace(query, limit=2, after_id=after))
+                if not page:
+                    break
+                paged += [r.id for r in page]
+                after = page[-1].id
+            assert paged == everything, (sort, descending)
+            assert len(set(paged)) == 9

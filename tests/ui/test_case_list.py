@@ -59,11 +59,12 @@ def _ids(svc, **query) -> set[str]:
 
 
 def _term(svc, rows, script: str) -> tuple[str, set[str]]:
-    """A family name matching a few cases (fewer than a page, so all of them show)."""
+    """A family name matching a few cases (fewer than a page, so all of them show); Latin
+    terms are ASCII because they are typed with keyClicks, which aborts on other text."""
     for row in rows:
         name = row.name_ar if script == "ar" else row.name_latin
         words = (name or "").split()
-        if len(words) >= 2 and len(words[-1]) >= 4:
+        if len(words) >= 2 and len(words[-1]) >= 4 and (script == "ar" or words[-1].isascii()):
             term = words[-1] if script == "ar" else words[-1].lower()
             ids = _ids(svc, text=term)
             if 2 <= len(ids) <= 60:

@@ -115,7 +115,8 @@ def test_repeat_must_match_and_username_is_checked_inline(ctx, qtbot):
     username = _find(w, QLineEdit, "setupUsername")
     username_error = _find(w, QLabel, "setupUsernameError")
     qtbot.keyClicks(username, "X")  # an upper-case letter can never be in a user name
-    assert username_error.isVisible() and "lower-case" in username_error.text()
+    assert username_error.isVisible() and username_error.text() == tr(
+        "3 to 32 lower-case Latin letters, digits, dot, dash or underscore, starting with a letter.")
     assert not create.isEnabled()
     qtbot.keyClick(username, Qt.Key.Key_Backspace)
     assert not username_error.isVisible() and create.isEnabled()

@@ -101,10 +101,13 @@ class SettingsDialog(QDialog):
         self.language.blockSignals(True)
         self.language.setCurrentIndex(max(0, self.language.findData(language.code)))
         self.language.blockSignals(False)
+        # The labels are msgids marked in app.settings; looked up first so that extraction
+        # does not take the settings keys for msgids.
+        language_name, minutes_name = SETTINGS["language"].label, SETTINGS["idle_lock_minutes"].label
         self.language_label.setText(tr("&Language"))
-        self.language.setAccessibleName(tr(SETTINGS["language"].label))
+        self.language.setAccessibleName(tr(language_name))
         self.minutes_label.setText(tr("Lock &after minutes without use"))
-        self.minutes.setAccessibleName(tr(SETTINGS["idle_lock_minutes"].label))
+        self.minutes.setAccessibleName(tr(minutes_name))
         self.close_button.setText(tr("Close"))
         self.close_button.setAccessibleName(tr("Close"))
         self._retranslate_hint()
