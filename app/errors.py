@@ -166,3 +166,36 @@ class KdfTooWeak(StoreError):
         "The key file asks for key-derivation settings weaker than Himaya allows ({detail}); "
         "it was refused."
     )
+
+
+# --- screening checklists -------------------------------------------------------------------
+
+class ChecklistInvalid(HimayaError):
+    """A checklist file that cannot be used: the file, the place in it and why.
+
+    ``place`` is a path into the JSON document (``sections[2].items[5].text.ar``), empty when
+    the whole file is at fault. ``reason`` is plain English for the people who edit checklist
+    files (like a compiler's message); only the sentence around it is translated.
+    """
+
+    template = N_("The checklist {source} was refused at {place}: {reason}")
+
+    def __init__(self, source: str, place: str, reason: str) -> None:
+        self.source, self.place, self.reason = source, place, reason
+        whole_file = N_("The checklist {source} was refused: {reason}")
+        super().__init__(None if place else whole_file, source=source, place=place, reason=reason)
+
+
+class ChecklistNotFound(HimayaError):
+    template = N_("No checklist {ident} is installed.")
+
+
+class AnswersInvalid(HimayaError):
+    """Screening answers that do not fit the checklist; names the question (its item id)."""
+
+    template = N_("The answer to {item} was refused: {reason}")
+    translated_params = ("reason",)
+
+    def __init__(self, item: str, reason: str) -> None:
+        self.item, self.reason = item, reason
+        super().__init__(item=item, reason=reason)

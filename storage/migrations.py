@@ -122,7 +122,20 @@ def search_text(fields: dict) -> str:
     return " ".join(p for p in parts if p).casefold()
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
+def _v4(db: sqlcipher3.Connection) -> None:
+    """Screenings: the guided interviews of a case, drafts and completed ones.
+
+    ``status`` is copied out so a case's draft can be found without decoding its records;
+    ``at`` is when the screening started, the order the case file lists them in.
+    """
+    _script(db, """
+        CREATE TABLE screenings (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,
+            status TEXT NOT NULL, data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE INDEX screenings_case ON screenings(case_id, at);
+        """)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
 CURRENT = len(MIGRATIONS)
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from app.domain.case import Case, Consent, Note, RiskAssessment
 from app.domain.person import Person
+from app.domain.screening import Screening
 from app.domain.user import User
 from storage.migrations import search_text
 
@@ -51,6 +52,11 @@ TABLES: dict[type, Table] = {
     RiskAssessment: _case_child("risks", RiskAssessment, "hmy_AssessedAt"),
     Consent: _case_child("consents", Consent, "hmy_RecordedAt"),
     Note: _case_child("notes", Note, "hmy_WrittenAt"),
+    Screening: Table("screenings", Screening, {
+        "case_id": lambda r, f: r.case_id,
+        "at": lambda r, f: f["hmy_StartedAt"],
+        "status": lambda r, f: r.status.value,
+    }),
     User: Table("users", User, {
         "username": lambda r, f: r.username,
         "role": lambda r, f: r.role.value,

@@ -9,7 +9,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.screening.checklist import default_library
 from app.services.cases import CaseService
+from app.services.screening import ScreeningService
 from app.services.users import UserService
 from storage.vault import OpenStore, Vault
 
@@ -33,6 +35,7 @@ class Services:
     opened: OpenStore
     cases: CaseService
     users: UserService
+    screenings: ScreeningService
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -43,4 +46,5 @@ class Services:
 
 
 def services_for(opened: OpenStore) -> Services:
-    return Services(opened, CaseService(opened.store), UserService(opened.store, opened.keys))
+    return Services(opened, CaseService(opened.store), UserService(opened.store, opened.keys),
+                    ScreeningService(opened.store, default_library()))

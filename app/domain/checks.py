@@ -106,6 +106,11 @@ def is_arabic_script(value: str) -> bool:
     return bool(letters) and all(_is_arabic_letter(c) for c in letters)
 
 
+def has_arabic_letters(value: str) -> bool:
+    """True when ``value`` has at least one Arabic letter (Arabic text may quote Latin codes)."""
+    return any(_is_arabic_letter(c) for c in value if c.isalpha())
+
+
 def is_latin_script(value: str) -> bool:
     letters = [c for c in value if c.isalpha()]
     return bool(letters) and all("LATIN" in unicodedata.name(c, "") for c in letters)

@@ -18,7 +18,7 @@ def test_core_imports_no_front_end_storage_or_sync():
     code = (
         "import sys, app.errors, app.text, app.resources, app.permissions, app.lifecycle, app.passphrase, "
         "app.ports, app.domain.codec, app.domain.audit, app.domain.case, app.domain.person, app.domain.user, "
-        "app.services.cases, app.services.users\n"
+        "app.services.cases, app.services.users, app.screening, app.screening.engine\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'PySide6', 'shiboken6', 'storage', 'sync', 'ui'})\n"
         "print(','.join(bad))\n"
     )

@@ -18,6 +18,7 @@ from app.domain.values import STATE_LABELS, CaseState, ClosureReason, ConsentDec
 from app.errors import NotFound
 from app.ports import CaseQuery
 from app.services import audit as audit_service
+from ui.cli import screening_commands
 from ui.cli.session import CliError, _, read_secret, unlocked
 from ui.composition import Services, vault_at
 
@@ -421,3 +422,5 @@ def register(sub: Any, _: Callable[[str], str]) -> None:
     add("check", cmd_check, _("check every page of the store and the audit trail"))
     add("backup", cmd_backup, _("write an encrypted backup file")).add_argument("out")
     add("restore", cmd_restore, _("restore a backup into --store (verified first)")).add_argument("backup")
+
+    screening_commands.register(sub, _)  # screening needs no store

@@ -119,6 +119,9 @@ _AUDIT_LABELS = {
     AuditAction.CASE_UPDATED: N_("Case details changed"),
     AuditAction.CASE_IMPORTED: N_("Case imported from a file"),
     AuditAction.NOTE_ADDED: N_("Note added"),
+    AuditAction.SCREENING_STARTED: N_("Screening started"),
+    AuditAction.SCREENING_SAVED: N_("Screening answers saved"),
+    AuditAction.SCREENING_COMPLETED: N_("Screening completed"),
     AuditAction.EXPORT: N_("Case exported"),
     AuditAction.DEMO_DATA: N_("Demonstration case created"),
 }

@@ -1,7 +1,8 @@
 """The Screening and Referrals tabs: what is recorded now, and what comes with later workflows.
 
-They show only what the store holds. The guided screening interview and the referral
-workflow are separate pieces of work; until they exist these tabs say so plainly.
+They show only what the store holds. The Screening tab lists the case's screenings and
+starts or resumes the guided interview (``ui.qt.screening``); the referral workflow is a
+separate piece of work, and until it exists its tab says so plainly.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ui.qt.cases.labels import CONSENT_DECISION_LABELS, OVERRIDE_LABELS, state_l
 from ui.qt.cases.widgets import hint_label
 from ui.qt.context import AppContext
 from ui.qt.lang import language, tr, trf
+from ui.qt.screening.case_panel import ScreeningsPanel
 
 def _line(name: str) -> QLabel:
     label = QLabel(objectName=name, wordWrap=True)
@@ -44,18 +46,26 @@ class ScreeningTab(CaseTab):
         self.outcome = _line("screeningOutcome")
         self.consent = _line("screeningConsent")
         self.note = hint_label("screeningNote")
+        self.screenings = ScreeningsPanel(ctx)
+        self.screenings.changed.connect(self.edited)
         layout = QVBoxLayout(self)
         layout.addWidget(self.outcome)
         layout.addWidget(self.consent)
-        layout.addWidget(_note_frame(self.note))
-        layout.addStretch(1)
+        layout.addWidget(self.screenings, 1)
+        layout.addWidget(self.note)
         self.render()
 
+    def set_data(self, loaded) -> None:  # noqa: ANN001 - ui.qt.cases.case_data.Loaded
+        super().set_data(loaded)
+        self.screenings.set_data(loaded)
+
+    def clear(self) -> None:
+        self.screenings.clear()
+        super().clear()
+
     def render(self) -> None:
-        self.note.setText(tr("The guided screening interview (the indicator checklists) will come with the "
-                             "screening checklists. Until then, record the consent to screening in the "
-                             "Risk and consent tab, and record the outcome by moving the case, giving the "
-                             "reason (for example, a paper form)."))
+        self.note.setText(tr("Record the person's consent to screening in the Risk and consent tab first. "
+                             "A completed screening cannot be changed; to screen again, start a new one."))
         if self.loaded is None:
             self.outcome.clear()
             self.consent.clear()

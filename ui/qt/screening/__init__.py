@@ -1,0 +1,1 @@
+"""The guided screening interview and the screenings of a case."""
