@@ -102,16 +102,24 @@ def main() -> None:
             scroll_ms.append(ms(time.perf_counter() - t0))
     out["rows_after_scroll"] = model.rowCount()
     out["scroll_page_ms"] = scroll_ms
-    # the store's own call for the page a further scroll would load
-    deeper = dataclasses.replace(model.query, offset=model.rowCount())
+    # the store's own call for the page a further scroll loads: keyset (after the last row,
+    # what the list does) against an offset (the baseline), here and at the very end
+    deeper = dataclasses.replace(model.query, offset=0, after_id=model.case_row(model.rowCount() - 1).id)
     t0 = time.perf_counter()
     svc.cases.list_cases(svc.session, deeper)
     out["deep_page_direct_ms"] = ms(time.perf_counter() - t0)
-    last = dataclasses.replace(model.query, offset=max(0, model.total - model.page_size))
     t0 = time.perf_counter()
-    svc.cases.list_cases(svc.session, last)  # the page at the very end, were the user to scroll there
+    svc.cases.list_cases(svc.session, dataclasses.replace(model.query, offset=model.rowCount()))
+    out["deep_page_offset_ms"] = ms(time.perf_counter() - t0)
+    tail = dataclasses.replace(model.query, offset=max(0, model.total - model.page_size - 1), limit=1)
+    last_id = svc.cases.list_cases(svc.session, tail)[0].id
+    t0 = time.perf_counter()
+    svc.cases.list_cases(svc.session, dataclasses.replace(model.query, offset=0, after_id=last_id))
     out["last_page_direct_ms"] = ms(time.perf_counter() - t0)
-    out["last_page_offset"] = last.offset
+    t0 = time.perf_counter()
+    svc.cases.list_cases(svc.session, dataclasses.replace(model.query, offset=max(0, model.total - model.page_size)))
+    out["last_page_offset_ms"] = ms(time.perf_counter() - t0)
+    out["last_page_offset"] = max(0, model.total - model.page_size)
     out["memory"]["after_scroll"] = memory()
 
     log(f"after scrolling: {model.rowCount()} rows; building {LIST_RUNS} fresh case lists")
