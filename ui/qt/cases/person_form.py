@@ -144,14 +144,8 @@ class PersonForm(QWidget):
         return label
 
     def _with_error(self, widget: QWidget, field: str) -> QWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(widget)
-        layout.addWidget(self.errors.add(field))
         self._accessible.append((widget, PERSON_FIELD_LABELS.get(field, field)))
-        return box
+        return self.errors.under(widget, field)
 
     def retranslate(self) -> None:
         for label, msgid in self._labels:

@@ -57,12 +57,7 @@ class _RecordDialog(QDialog):
         if field is None:
             self.form.addRow(label, widget)
             return widget
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(widget)
-        layout.addWidget(self.errors.add(field))
+        box = self.errors.under(widget, field)
         self.form.addRow(label, box)
         return box
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from app.errors import FieldError, ValidationError
 from app.text import N_
@@ -182,6 +182,16 @@ class InlineErrors(QObject):
         label = error_label(f"error_{field}")
         self.labels[field] = label
         return label
+
+    def under(self, widget: QWidget, field: str) -> QWidget:
+        """``widget`` with the error label of ``field`` right under it, as one form cell."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(widget)
+        layout.addWidget(self.add(field))
+        return box
 
     def clear(self) -> None:
         self._errors, self._message = [], None
