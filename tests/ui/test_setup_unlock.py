@@ -274,3 +274,18 @@ def test_language_switch_keeps_what_was_typed(ctx, qtbot):
     picker.setCurrentIndex(picker.findData("ar"))
     picker.activated.emit(picker.currentIndex())
     assert create.text() == arabic_label and w.layoutDirection() is Qt.LayoutDirection.RightToLeft
+
+
+def test_demo_store_offers_its_preferred_user_and_remembers_nobody(created_store, qtbot):
+    ctx = created_store
+    services = services_for(ctx.vault.unlock(SUPERVISOR, PASSPHRASE))
+    services.users.add_user(services.session, username="aaa.border", display_name="Border", role=Role.BORDER_OFFICER,
+                            passphrase="lantern cedar mosaic harbour 4", border_post="TNG-MED")
+    services.lock()
+    ctx.demo_passphrase, ctx.preferred_user = PASSPHRASE, SUPERVISOR
+    w = _window(ctx, qtbot)
+    _unlock_ready(w, qtbot)
+    assert _find(w, QComboBox, "unlockUser").currentText() == SUPERVISOR  # not the first name listed
+    qtbot.mouseClick(_find(w, QPushButton, "unlockButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.workspace is not None, timeout=3000)
+    assert ctx.settings.get("last_user") == ""  # a demo user is not written into the user's settings

@@ -49,6 +49,8 @@ def run(store: Path | None = None, *, demo: bool = False, demo_cases: int = 500,
         store, demo_folder, demo_passphrase = made.folder, made.folder.parent, made.passphrase
     ctx = build_context(store, settings)
     ctx.demo_passphrase = demo_passphrase
+    if demo:
+        ctx.preferred_user = "demo.supervisor"  # the demo shows everything a supervisor may do
     from ui.qt.window import MainWindow
 
     window = MainWindow(ctx)

@@ -25,6 +25,7 @@ class AppContext:
     vault: Vault
     services: Services | None = None
     demo_passphrase: str | None = None  # shown on the unlock screen of a demo store only
+    preferred_user: str | None = None  # chosen first on the unlock screen (the demo's supervisor)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

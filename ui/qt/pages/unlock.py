@@ -109,7 +109,7 @@ class UnlockPage(QWidget):
 
     # --- users -----------------------------------------------------------------------------
     def _show_users(self, names: list[str]) -> None:
-        wanted = self.user.currentText() or self.ctx.settings.get("last_user")
+        wanted = self.user.currentText() or self.ctx.preferred_user or self.ctx.settings.get("last_user")
         self.user.blockSignals(True)
         self.user.clear()
         self.user.addItems(names)
@@ -153,7 +153,8 @@ class UnlockPage(QWidget):
             self.ctx.ops.run(opened.lock)
             return
         try:
-            self.ctx.settings.set("last_user", username)
+            if not self.ctx.demo_passphrase:  # a demo store's users are not remembered
+                self.ctx.settings.set("last_user", username)
         except OSError:
             pass  # only a convenience for the next unlock
         self.unlocked.emit(opened)
