@@ -13,10 +13,11 @@ import dataclasses
 from typing import Any, Mapping
 
 from app.domain.audit import AuditAction, AuditEvent
-from app.domain.case import Case
+from app.domain.case import Case, RiskAssessment
 from app.domain.checks import new_id
 from app.domain.screening import Screening, ScreeningStatus
 from app.domain.user import Session
+from app.domain.values import RiskStage
 from app.errors import FieldError, HimayaError, NotFound, ValidationError
 from app.permissions import Action, require
 from app.ports import CaseStore, Clock, SystemClock
@@ -116,11 +117,15 @@ class ScreeningService:
         )
         outcome = result.recommendation.case_state
         details: dict[str, Any] = {"recommendation": new.recommendation, "answered": len(answers)}
+        risk = _risk_from(result, case, session, now)
         with self.store.transaction() as uow:
             uow.put(new, previous=old)
             if outcome is not None and case.screening_outcome is not outcome:
                 uow.put(dataclasses.replace(case, screening_outcome=outcome), previous=case)
                 details["screening_outcome"] = outcome.value
+            if risk is not None:
+                uow.put(risk)
+                details["risk_id"] = risk.id
             uow.audit(self._event(session, AuditAction.SCREENING_COMPLETED, case, new, details))
         return new, result
 
@@ -153,3 +158,17 @@ class ScreeningService:
         return AuditEvent(action=action, at=self.clock.now(), actor_id=session.user.id,
                           device_id=session.device_id, record_type="case", record_id=case.id, details=details)
 
+
+def _risk_from(result: ScreeningResult, case: Case, session: Session, now: Any) -> RiskAssessment | None:
+    """The triage answers that call for action become a risk assessment (stage: screening),
+    so the case shows its urgent banner and the risk history starts at the screening."""
+    flags = set(result.urgent_flags)
+    if not flags:
+        return None
+    return RiskAssessment(
+        id=new_id(), case_id=case.id, stage=RiskStage.SCREENING, assessed_at=now, assessed_by=session.user.id,
+        immediate_danger=True if "immediate_danger" in flags else None,
+        controller_nearby=True if "controller_nearby" in flags else None,
+        medical_urgency=True if "medical_urgency" in flags else None,
+        minor_or_unaccompanied=True if "child" in flags else None,
+    )

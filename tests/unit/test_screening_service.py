@@ -200,3 +200,23 @@ def test_the_record_validates_and_round_trips_through_its_wire_fields(world):
     with pytest.raises(ValidationError) as bad:
         dataclasses.replace(draft, answers={"q": "a\u202eb"}, checklist_version=0)
     assert {e.field for e in bad.value.errors} == {"answers.q", "checklist_version"}
+
+
+def test_urgent_triage_answers_become_a_screening_risk_assessment(world):
+    from app.domain.case import RiskAssessment
+    from app.domain.values import RiskStage
+
+    calm = world.case_in_screening()
+    world.service.complete(world.s(), world.service.start(world.s(), calm.id, BORDER).id, NOTHING)
+    assert world.store.for_case(RiskAssessment, calm.id) == []  # nothing urgent: no risk record
+
+    case = world.case_in_screening()
+    draft = world.service.start(world.s(), case.id, BORDER)
+    answers = {**NOTHING, "immediate_danger": "yes", "medical_urgency": "yes"}
+    done, result = world.service.complete(world.s(), draft.id, answers)
+    assert {"immediate_danger", "medical_urgency"} <= set(result.urgent_flags)
+    [risk] = world.store.for_case(RiskAssessment, case.id)
+    assert risk.stage is RiskStage.SCREENING and risk.is_urgent
+    assert risk.immediate_danger is True and risk.medical_urgency is True
+    assert risk.controller_nearby is None  # answered no in triage: not asserted as known-safe here
+    assert world.store.entries[-1].event.details["risk_id"] == risk.id
