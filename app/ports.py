@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, Literal, Protocol, Sequence, TypeVar
+from typing import Any, Literal, Protocol, Sequence, TypeVar
 
 from app.domain.audit import AuditEntry, AuditEvent
 from app.domain.values import CaseState, Sex
@@ -114,10 +114,3 @@ class KeyStore(Protocol):
     def remove_user(self, user_id: str) -> None: ...
 
     def usernames(self) -> Sequence[str]: ...
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for item in items:
-        seen.setdefault(item, None)
-    return list(seen)

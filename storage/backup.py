@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlcipher3
@@ -105,7 +106,6 @@ def restore_backup(backup: Path, target: Vault, username: str, passphrase: str) 
 
 
 def _stamp() -> str:
-    from datetime import datetime, timezone
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 

@@ -28,7 +28,7 @@ from app.errors import (
 )
 from app.passphrase import require_strong
 from storage import migrations
-from storage.database import connect, verify
+from storage.database import connect, integrity_problems, verify
 from storage.files import fsync_dir
 from storage.keyfile import DEFAULT_KDF, KdfParams, KeyFile, kdf_from_environment, unwrap_key, wrap_key
 from storage.store import SqlCipherStore
@@ -205,7 +205,6 @@ class Vault:
 
     def check(self, opened: OpenStore) -> list[str]:
         """The full check of an unlocked store: every page, the b-trees; problems in words."""
-        from storage.database import integrity_problems
         with opened.store._lock:
             return integrity_problems(opened.store.db)
 

@@ -56,14 +56,6 @@ class PreparedCase(Protocol):
     notes: tuple[Note, ...]
 
 
-@dataclass(frozen=True)
-class Changed:
-    """What a service call changed (record type → ids)."""
-
-    case_ids: tuple[str, ...] = ()
-    person_ids: tuple[str, ...] = ()
-
-
 class CaseService:
     def __init__(self, store: CaseStore, clock: Clock | None = None) -> None:
         self.store = store

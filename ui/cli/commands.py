@@ -15,7 +15,7 @@ from app.domain.codec import encode, to_fields
 from app.domain.person import Person
 from app.domain.user import User
 from app.domain.values import STATE_LABELS, CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis, Role, Sex
-from app.errors import NotFound
+from app.errors import NotFound, StoreExists
 from app.ports import CaseQuery
 from app.services import audit as audit_service
 from ui.cli import screening_commands
@@ -52,7 +52,6 @@ def cmd_init(args: argparse.Namespace) -> int:
                 role=role, scope_id=args.scope, created_at=datetime.now(timezone.utc).replace(microsecond=0),
                 border_post=args.border_post)
     if vault.exists():
-        from app.errors import StoreExists
         raise StoreExists(path=str(vault.folder))
     passphrase = read_secret(_("New passphrase for {user}: ").format(user=user.username), confirm=True)
     opened = vault.create(user, passphrase)
