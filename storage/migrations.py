@@ -135,7 +135,32 @@ def _v4(db: sqlcipher3.Connection) -> None:
         """)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
+def _v5(db: sqlcipher3.Connection) -> None:
+    """Referral and assistance: the service directory, referrals, services received, tasks.
+
+    ``providers`` is the directory the secretariat publishes (seeded with sample entries);
+    ``tasks`` copies out the due date, the assignee and whether it is done, so the "today"
+    view is one indexed query.
+    """
+    _script(db, """
+        CREATE TABLE providers (id TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT,
+            active INTEGER NOT NULL, data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE TABLE referrals (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,
+            status TEXT NOT NULL, provider_id TEXT, data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE INDEX referrals_case ON referrals(case_id, at);
+        CREATE INDEX referrals_status ON referrals(status, at);
+        CREATE TABLE services (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,
+            data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE INDEX services_case ON services(case_id, at);
+        CREATE TABLE tasks (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, at TEXT NOT NULL,
+            due_on TEXT NOT NULL, assigned_to TEXT, done INTEGER NOT NULL,
+            data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE INDEX tasks_case ON tasks(case_id, at);
+        CREATE INDEX tasks_due ON tasks(done, assigned_to, due_on);
+        """)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
 CURRENT = len(MIGRATIONS)
 
 
