@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 
+def bundle_dir() -> Path | None:
+    """The unpacked folder of an installed (PyInstaller) bundle; None when run from source."""
+    if not getattr(sys, "frozen", False):
+        return None
+    return Path(getattr(sys, "_MEIPASS", Path(sys.executable).resolve().parent))
+
+
 def resources_dir() -> Path:
-    """``resources/`` beside the packages; ``HIMAYA_RESOURCES`` points elsewhere (bundles)."""
+    """``resources/`` beside the packages, or inside the bundle; ``HIMAYA_RESOURCES`` overrides."""
     override = os.environ.get("HIMAYA_RESOURCES")
     if override:
         return Path(override)
+    bundle = bundle_dir()
+    if bundle is not None:
+        return bundle / "resources"
     return Path(__file__).resolve().parent.parent / "resources"
 
 

@@ -22,12 +22,10 @@ from ui.cli import screening_commands
 from ui.cli.session import CliError, _, read_secret, unlocked
 from ui.composition import Services, vault_at
 
-APP_VERSION = "0.1.0"
-
-
 def version_text() -> str:
-    from storage.migrations import CURRENT
-    return f"himaya-cli {APP_VERSION} (store schema {CURRENT})"
+    """The version, the store schema and, in an installed bundle, the build date (ui.about)."""
+    from ui.about import version_text as text
+    return text("himaya-cli")
 
 
 def _out(data: Any) -> None:
