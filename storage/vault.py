@@ -9,6 +9,7 @@ Layout of a store folder (mode 0700):
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -38,6 +39,7 @@ DB_NAME = "himaya.db"
 KEYS_NAME = "keys.json"
 THROTTLE_NAME = "unlock-state.json"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+log = logging.getLogger(__name__)  # numbers only: see ui/logs.py for what a log may hold
 
 
 def _utcnow() -> datetime:
@@ -236,12 +238,15 @@ class Vault:
     def _migrate(self, db: sqlcipher3.Connection) -> None:
         found = migrations.version(db)
         if found > migrations.CURRENT:
+            log.warning("refused a store of schema %d (this version knows up to %d)", found, migrations.CURRENT)
             raise StoreTooNew(found=found, known=migrations.CURRENT)
         if found == migrations.CURRENT:
             return
         verify(db, self.db_path)  # never migrate (or back up) a damaged store
         self.backup_files(f"before-schema-{migrations.CURRENT}-from-{found}", db)
+        log.info("store copied to backups/ before migrating from schema %d", found)
         migrations.migrate(db)
+        log.info("store migrated from schema %d to %d", found, migrations.CURRENT)
 
     def backup_files(self, label: str, db: sqlcipher3.Connection) -> Path:
         """Copy the encrypted database and key file into ``backups/`` (still encrypted)."""

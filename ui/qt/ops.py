@@ -20,6 +20,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from shiboken6 import isValid
 
+from ui.logs import kind
+
 log = logging.getLogger(__name__)
 
 
@@ -76,7 +78,7 @@ class _Job(QRunnable):
             result = self.fn()
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the GUI thread
             if not isinstance(exc, Exception):
-                log.error("operation aborted: %s", type(exc).__name__)
+                log.error("operation aborted: %s", kind(exc), exc_info=(type(exc), exc, exc.__traceback__))
             self.relay.failed.emit(self.op_id, exc)
         else:
             self.relay.finished.emit(self.op_id, result)
@@ -158,7 +160,7 @@ class Ops(QObject):
         if pending.on_error is not None and pending.alive():
             pending.on_error(exc)
         else:
-            log.error("operation failed: %s", type(exc).__name__)
+            log.error("operation failed: %s", kind(exc), exc_info=(type(exc), exc, exc.__traceback__))
 
     def _progressed(self, op_id: int, done: int, total: int) -> None:
         pending = self._pending.get(op_id)
