@@ -78,6 +78,21 @@ class NotFound(HimayaError):
     translated_params = ("kind",)
 
 
+class ReferralRefused(HimayaError):
+    """A referral that cannot be made or updated, with every reason (msgids) at once."""
+
+    template = N_("The referral cannot be made: {reasons}")
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__(reasons="; ".join(reasons))
+
+    def render(self, translate: Any = None) -> str:
+        if translate is None:
+            return super().render()
+        return translate(self.template).format(reasons="; ".join(translate(r) for r in self.reasons))
+
+
 class TransitionRefused(HimayaError):
     """A lifecycle move that the table does not allow, with every reason."""
 

@@ -93,6 +93,17 @@ class CaseStore(Protocol):
     def for_case(self, cls: type[R], case_id: str) -> list[R]:
         """Every record of ``cls`` (risk, consent, note …) attached to a case, oldest first."""
 
+    def all_records(self, cls: type[R]) -> list[R]:
+        """Every record of a small table (the service directory)."""
+
+    def count_records(self, cls: type) -> int: ...
+
+    def open_tasks(self, assigned_to: str, due_until: date) -> list[Any]:
+        """Follow-up tasks of a user, not done, due on or before ``due_until``."""
+
+    def referrals_waiting(self, referred_by: str, sent_before: datetime) -> list[Any]:
+        """Referrals sent by a user before ``sent_before`` still without an answer."""
+
     def list_cases(self, query: CaseQuery) -> list[CaseRow]: ...
 
     def count_cases(self, query: CaseQuery) -> int: ...

@@ -19,8 +19,9 @@ import sqlcipher3
 
 from app.domain.audit import GENESIS, AuditEntry, AuditEvent, chain_hash
 from app.domain.case import Case
-from app.domain.codec import decode, from_fields, to_fields
+from app.domain.codec import decode, encode, from_fields, to_fields
 from app.domain.person import Person
+from app.domain.referral import FollowUpTask, Referral
 from app.domain.user import User
 from app.domain.values import CaseState, Sex
 from app.errors import StaleRecord, StoreCorrupted
@@ -122,6 +123,30 @@ class SqlCipherStore:
             f"SELECT id, data FROM {table.name} WHERE case_id = ? ORDER BY at, rowid", (case_id,)
         ).fetchall()
         return [from_fields(cls, rid, json.loads(data)) for rid, data in rows]
+
+    def all_records(self, cls: type[R]) -> list[R]:
+        """Every record of a small table (the service directory), in storage order."""
+        table = TABLES[cls]
+        rows = self._read(f"SELECT id, data FROM {table.name} ORDER BY rowid").fetchall()
+        return [from_fields(cls, rid, json.loads(data)) for rid, data in rows]
+
+    def count_records(self, cls: type) -> int:
+        return int(self._read(f"SELECT count(*) FROM {TABLES[cls].name}").fetchone()[0])
+
+    def open_tasks(self, assigned_to: str, due_until: date) -> list[FollowUpTask]:
+        """Tasks of a user not done yet and due on or before ``due_until``, soonest first."""
+        rows = self._read(
+            "SELECT id, data FROM tasks WHERE done = 0 AND assigned_to = ? AND due_on <= ?"
+            " ORDER BY due_on, at, rowid", (assigned_to, due_until.isoformat())).fetchall()
+        return [from_fields(FollowUpTask, rid, json.loads(data)) for rid, data in rows]
+
+    def referrals_waiting(self, referred_by: str, sent_before: datetime) -> list[Referral]:
+        """Referrals a user sent before a moment that have no answer yet, oldest first."""
+        rows = self._read(
+            "SELECT id, data FROM referrals WHERE status = 'sent' AND at < ?"
+            " AND json_extract(data, '$.hmy_ReferredBy') = ? ORDER BY at, rowid",
+            (encode(sent_before), referred_by)).fetchall()
+        return [from_fields(Referral, rid, json.loads(data)) for rid, data in rows]
 
     def fields_of(self, record_type: str, record_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The stored field dictionary and the dots of its fields (for sync and tests)."""

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from app.domain.case import Case, Consent, Note, RiskAssessment
 from app.domain.person import Person
+from app.domain.referral import FollowUpTask, Provider, Referral, ServiceReceived
 from app.domain.screening import Screening
 from app.domain.user import User
 from storage.migrations import search_text
@@ -56,6 +57,25 @@ TABLES: dict[type, Table] = {
         "case_id": lambda r, f: r.case_id,
         "at": lambda r, f: f["hmy_StartedAt"],
         "status": lambda r, f: r.status.value,
+    }),
+    Provider: Table("providers", Provider, {
+        "name": lambda r, f: r.name_fr,
+        "region": lambda r, f: r.region_code,
+        "active": lambda r, f: int(r.active),
+    }),
+    Referral: Table("referrals", Referral, {
+        "case_id": lambda r, f: r.case_id,
+        "at": lambda r, f: f["cas_ReferralDate"],
+        "status": lambda r, f: r.status.value,
+        "provider_id": lambda r, f: r.provider_id,
+    }),
+    ServiceReceived: _case_child("services", ServiceReceived, "hmy_RecordedAt"),
+    FollowUpTask: Table("tasks", FollowUpTask, {
+        "case_id": lambda r, f: r.case_id,
+        "at": lambda r, f: f["hmy_CreatedAt"],
+        "due_on": lambda r, f: f["hmy_DueOn"],
+        "assigned_to": lambda r, f: r.assigned_to,
+        "done": lambda r, f: int(r.done),
     }),
     User: Table("users", User, {
         "username": lambda r, f: r.username,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.screening.checklist import default_library
 from app.services.cases import CaseService
+from app.services.referrals import ReferralService
 from app.services.screening import ScreeningService
 from app.services.users import UserService
 from storage.vault import OpenStore, Vault
@@ -36,6 +37,7 @@ class Services:
     cases: CaseService
     users: UserService
     screenings: ScreeningService
+    referrals: ReferralService
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -46,5 +48,8 @@ class Services:
 
 
 def services_for(opened: OpenStore) -> Services:
-    return Services(opened, CaseService(opened.store), UserService(opened.store, opened.keys),
-                    ScreeningService(opened.store, default_library()))
+    cases = CaseService(opened.store)
+    referrals = ReferralService(opened.store, cases)
+    referrals.seed_directory()  # the shipped sample directory, until the secretariat publishes one
+    return Services(opened, cases, UserService(opened.store, opened.keys),
+                    ScreeningService(opened.store, default_library()), referrals)

@@ -164,6 +164,7 @@ class ConsentDecision(Code):
     GIVEN = "given"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    NOT_OBTAINED = "not_obtained"  # the person could not be asked (unconscious, a young child alone …)
 
 
 class OverrideBasis(Code):

@@ -23,7 +23,7 @@ from app.domain.values import (
 from app.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from app.lifecycle import CaseFacts, Transition, available, check
 from app.permissions import VISIBILITY, Action, Visibility, require
-from app.ports import CaseQuery, CaseRow, CaseStore, Clock, SystemClock
+from app.ports import CaseQuery, CaseRow, CaseStore, Clock, SystemClock, UnitOfWork
 from app.text import N_
 
 if TYPE_CHECKING:
@@ -219,10 +219,37 @@ class CaseService:
         *,
         reason: str | None = None,
         closure_reason: ClosureReason | None = None,
+        to_scope: str | None = None,
     ) -> Case:
-        """Move the case through the lifecycle; refused with every reason if a guard fails."""
-        reason = (reason or "").strip() or None  # a blank reason box is no reason (and no empty note)
+        """Move the case through the lifecycle; refused with every reason if a guard fails.
+
+        ``to_scope`` hands a transferred case to another team or region: it leaves this
+        scope (its records go with it) and that scope's supervisor reopens it there.
+        """
         old = self._case(session, case_id)
+        with self.store.transaction() as uow:
+            return self.apply_move(uow, session, old, target, reason=reason,
+                                   closure_reason=closure_reason, to_scope=to_scope)
+
+    def apply_move(
+        self,
+        uow: UnitOfWork,
+        session: Session,
+        old: Case,
+        target: CaseState,
+        *,
+        reason: str | None = None,
+        closure_reason: ClosureReason | None = None,
+        to_scope: str | None = None,
+    ) -> Case:
+        """One lifecycle move inside an open transaction (other services chain moves with
+        their own records: a referral moves its case in the same transaction)."""
+        reason = (reason or "").strip() or None  # a blank reason box is no reason (and no empty note)
+        to_scope = (to_scope or "").strip() or None
+        if to_scope is not None and (target is not CaseState.TRANSFERRED or to_scope == old.scope_id
+                                     or len(to_scope) > 40):
+            raise ValidationError([FieldError("to_scope", N_(
+                "A case can only be handed to another scope when it is transferred."))])
         facts = self._facts(session, old, reason, closure_reason)
         check(old.state, target, facts)
         now = self.clock.now()
@@ -234,17 +261,20 @@ class CaseService:
         if target in (CaseState.NO_INDICATORS, CaseState.OTHER_VULNERABILITY, CaseState.PRESUMED_VICTIM) \
                 and old.state is CaseState.SCREENING:
             updates["screening_outcome"] = target
+        if to_scope is not None:
+            updates["scope_id"] = to_scope
         new = dataclasses.replace(old, **updates)
         details: dict[str, Any] = {"from": old.state.value, "to": target.value}
         if closure_reason is not None:
             details["closure_reason"] = closure_reason.value
+        if to_scope is not None:
+            details.update(from_scope=old.scope_id, to_scope=to_scope)
         if reason:
             details["reason_given"] = True  # the reason's text is case content: it goes in a note
-        with self.store.transaction() as uow:
-            uow.put(new, previous=old)
-            if reason:
-                uow.put(Note(new_id(), case_id, now, session.user.id, reason.strip()))
-            uow.audit(self._event(session, AuditAction.CASE_TRANSITION, new, details))
+        uow.put(new, previous=old)
+        if reason:
+            uow.put(Note(new_id(), old.id, now, session.user.id, reason))
+        uow.audit(self._event(session, AuditAction.CASE_TRANSITION, new, details))
         return new
 
     def record_risk(self, session: Session, case_id: str, stage: RiskStage, **answers: Any) -> RiskAssessment:
@@ -367,6 +397,10 @@ class CaseService:
             notes=tuple(self.store.for_case(Note, case.id)),
             moves=tuple(available(case.state, session.role)),
         )
+
+    def event(self, session: Session, action: str, case: Case, details: dict[str, Any] | None = None) -> AuditEvent:
+        """An audit event about ``case`` (for other services that write case records)."""
+        return self._event(session, action, case, details)
 
     def _event(self, session: Session, action: str, case: Case, details: dict[str, Any] | None = None) -> AuditEvent:
         return AuditEvent(

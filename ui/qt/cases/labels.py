@@ -48,6 +48,7 @@ CONSENT_DECISION_LABELS = {
     ConsentDecision.GIVEN: N_("Given"),
     ConsentDecision.REFUSED: N_("Refused"),
     ConsentDecision.WITHDRAWN: N_("Withdrawn"),
+    ConsentDecision.NOT_OBTAINED: N_("Could not be asked"),
 }
 
 OVERRIDE_LABELS = {
