@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from app.domain.audit import GENESIS, AuditEntry, AuditEvent, chain_hash
 from app.domain.case import Case
 from app.domain.checks import new_id
 from app.domain.person import Person
+from app.domain.referral import FollowUpTask, Referral, ReferralStatus
 from app.domain.user import Session, User
 from app.domain.values import Role
 from app.errors import StaleRecord
@@ -109,6 +110,22 @@ class FakeCaseStore:
 
     def for_case(self, cls: type, case_id: str) -> list[Any]:
         return [r for r in self.all(cls) if getattr(r, "case_id", None) == case_id]
+
+    def all_records(self, cls: type) -> list[Any]:
+        return self.all(cls)
+
+    def count_records(self, cls: type) -> int:
+        return len(self.all(cls))
+
+    def open_tasks(self, assigned_to: str, due_until: date) -> list[Any]:
+        tasks = [t for t in self.all(FollowUpTask)
+                 if not t.done and t.assigned_to == assigned_to and t.due_on <= due_until]
+        return sorted(tasks, key=lambda t: (t.due_on, t.created_at))
+
+    def referrals_waiting(self, referred_by: str, sent_before: datetime) -> list[Any]:
+        found = [r for r in self.all(Referral) if r.status is ReferralStatus.SENT
+                 and r.referred_by == referred_by and r.referred_at < sent_before]
+        return sorted(found, key=lambda r: r.referred_at)
 
     def _matching(self, query: CaseQuery) -> list[Case]:
         found = []

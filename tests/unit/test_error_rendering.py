@@ -10,6 +10,7 @@ import pytest
 from app import errors
 from app.domain.values import ROLE_LABELS, STATE_LABELS, CaseState, Role
 from app.errors import (
+    ReferralRefused,
     FieldError, HimayaError, NotFound, PermissionDenied, TransitionRefused, ValidationError, WeakPassphrase,
 )
 from app.permissions import ACTION_LABELS, Action, require
@@ -119,7 +120,7 @@ def _placeholders(template: str) -> set[str]:
 
 ERROR_CLASSES = [
     cls for _, cls in inspect.getmembers(errors, inspect.isclass)
-    if issubclass(cls, HimayaError) and cls not in (ValidationError, TransitionRefused)
+    if issubclass(cls, HimayaError) and cls not in (ValidationError, TransitionRefused, ReferralRefused)
 ]
 
 
@@ -132,3 +133,11 @@ def test_every_error_template_renders_with_its_parameters(cls):
     for value in params.values():
         assert value in text
     assert set(cls.translated_params) <= set(params)
+
+
+def test_referral_refusal_gives_every_reason_translated():
+    error = ReferralRefused(["your role may not do this step", "choose a closure reason"])
+    assert str(error) == ("The referral cannot be made: your role may not do this step; "
+                          "choose a closure reason")
+    assert error.render(ar) != str(error)
+    assert error.reasons == ("your role may not do this step", "choose a closure reason")
