@@ -16,6 +16,7 @@ from app.domain.audit import AuditAction, AuditEvent
 from app.domain.case import Case, Consent, Note, RiskAssessment
 from app.domain.checks import new_id
 from app.domain.person import Person
+from app.domain.referral import FollowUpTask, Referral, ServiceReceived
 from app.domain.user import Session
 from app.domain.values import (
     ROLE_LABELS, CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis, Role, RiskStage,
@@ -40,6 +41,9 @@ class CaseFile:
     consents: tuple[Consent, ...]
     notes: tuple[Note, ...]
     moves: tuple[Transition, ...]
+    referrals: tuple[Referral, ...] = ()
+    services: tuple[ServiceReceived, ...] = ()
+    tasks: tuple[FollowUpTask, ...] = ()
 
     @property
     def latest_risk(self) -> RiskAssessment | None:
@@ -396,6 +400,9 @@ class CaseService:
             consents=tuple(self.store.for_case(Consent, case.id)),
             notes=tuple(self.store.for_case(Note, case.id)),
             moves=tuple(available(case.state, session.role)),
+            referrals=tuple(self.store.for_case(Referral, case.id)),
+            services=tuple(self.store.for_case(ServiceReceived, case.id)),
+            tasks=tuple(self.store.for_case(FollowUpTask, case.id)),
         )
 
     def event(self, session: Session, action: str, case: Case, details: dict[str, Any] | None = None) -> AuditEvent:
