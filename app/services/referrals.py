@@ -471,11 +471,12 @@ class ReferralService:
             uow.audit(self.cases.event(session, AuditAction.TASK_DONE, case, {"task_id": new.id}))
         return new
 
-    def today(self, session: Session, today: date | None = None) -> TodayView:
-        """What is due and overdue for the user: tasks, and referrals waiting for an answer."""
+    def today(self, session: Session, today: date | None = None, *, days: int = UPCOMING_DAYS) -> TodayView:
+        """What is due and overdue for the user: tasks (upcoming: due within ``days``), and
+        referrals waiting for an answer."""
         require(session.role, Action.VIEW_CASES)
         today = today or self.clock.now().date()
-        tasks = self.store.open_tasks(session.user.id, today + timedelta(days=UPCOMING_DAYS))
+        tasks = self.store.open_tasks(session.user.id, today + timedelta(days=max(0, days)))
         waiting = self.store.referrals_waiting(session.user.id, self.clock.now() - ANSWER_EXPECTED)
         seen: dict[str, tuple[Case, Person] | None] = {}
 
