@@ -9,10 +9,11 @@ account name does not travel either. Nothing is read from the store.
 
 from __future__ import annotations
 
+import argparse
 import platform
 import sys
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import cryptography
 import sqlcipher3
@@ -21,7 +22,7 @@ from app.version import build_info
 from storage.migrations import CURRENT as SCHEMA_VERSION
 from ui import logs
 
-__all__ = ["SCHEMA_VERSION", "version_text", "facts", "diagnostics"]
+__all__ = ["SCHEMA_VERSION", "VersionAction", "version_text", "facts", "diagnostics"]
 
 
 def version_text(program: str) -> str:
@@ -33,6 +34,20 @@ def version_text(program: str) -> str:
         if info.commit:
             text += f" from {info.commit}"
     return text
+
+
+class VersionAction(argparse.Action):
+    """``--version`` printed as one line (argparse's own action wraps it to the terminal)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, program: str = "himaya",
+                 help: str | None = None) -> None:  # noqa: A002 - argparse's keyword
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+        self.program = program
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(version_text(self.program))
+        parser.exit(0)
 
 
 def sqlcipher_versions() -> tuple[str, str]:

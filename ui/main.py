@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from ui.about import VersionAction
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="himaya", description="Himaya — National Referral Mechanism")
@@ -22,7 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lang", choices=("ar", "fr", "en"), default=None, help="interface language")
     parser.add_argument("--self-test", action="store_true",
                         help="check Qt, the fonts, the encrypted store and the PDF renderer offscreen, then exit")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=VersionAction, program="himaya",
+                        help="show the version, the store schema and the build date, then exit")
     args = parser.parse_args(argv)
     if args.self_test:
         from ui.selftest import main as self_test
@@ -31,11 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ui.qt.app import run
 
     return run(args.store, demo=args.demo, demo_cases=args.cases, lang=args.lang)
-
-
-def _version() -> str:
-    from ui.about import version_text
-    return version_text("himaya")
 
 
 if __name__ == "__main__":

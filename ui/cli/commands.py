@@ -22,11 +22,6 @@ from ui.cli import screening_commands
 from ui.cli.session import CliError, _, read_secret, unlocked
 from ui.composition import Services, vault_at
 
-def version_text() -> str:
-    """The version, the store schema and, in an installed bundle, the build date (ui.about)."""
-    from ui.about import version_text as text
-    return text("himaya-cli")
-
 
 def _out(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
 from app.errors import HimayaError, ValidationError
+from ui.about import VersionAction
 from ui.cli import commands
 from ui.cli.session import CliError, _
 from ui.composition import default_store_dir
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--store", type=Path, default=None,
                         help=_("store folder (default: {path})").format(path=default_store_dir()))
     parser.add_argument("--user", default=None, help=_("user name (default: HIMAYA_USER, or the only user)"))
-    parser.add_argument("--version", action="version", version=commands.version_text())
+    parser.add_argument("--version", action=VersionAction, program="himaya-cli",
+                        help=_("show the version, the store schema and the build date, then exit"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub, _)
     return parser
