@@ -162,6 +162,15 @@ def setup_logging(folder: Path | None = None, level: int = logging.INFO) -> Path
     return path
 
 
+def stop_logging() -> None:
+    """Close and remove the file handler (tests; the app keeps it to the end)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, _PrivateRotatingHandler):
+            root.removeHandler(handler)
+            handler.close()
+
+
 def current_log_file() -> Path | None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, _PrivateRotatingHandler):

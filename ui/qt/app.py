@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import platform
 import shutil
 import sys
 from pathlib import Path
@@ -11,13 +13,18 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app.resources import resources_dir
+from app.version import build_info
 from storage.settings_file import SettingsFile
 from ui.composition import vault_at
 from ui.qt.context import AppContext
 from ui.qt.events import EventHub
 from ui.qt.fonts import load_fonts
 from ui.qt.lang import language
+from ui.logs import safe, setup_logging
+from ui.qt.crash import CrashHandler
 from ui.qt.ops import Ops
+
+log = logging.getLogger(__name__)
 
 
 def create_app(argv: Sequence[str] = ()) -> QApplication:
@@ -36,9 +43,23 @@ def build_context(store: Path | None, settings: SettingsFile | None = None) -> A
     return AppContext(ops=Ops(), hub=EventHub(), settings=settings, vault=vault_at(store))
 
 
+def start_logging() -> None:
+    """Rotating log files in the user's folder; an unwritable folder only costs the log."""
+    try:
+        setup_logging()
+    except OSError:
+        return
+    info = build_info()
+    log.info("Himaya %s started (built %s, Python %s, %s, bundle %s)", safe(info.version),
+             safe(info.built_at or "from source"), safe(platform.python_version()), safe(platform.platform()),
+             bool(getattr(sys, "frozen", False)))
+
+
 def run(store: Path | None = None, *, demo: bool = False, demo_cases: int = 500,
         lang: str | None = None) -> int:
+    start_logging()
     app = create_app(sys.argv[:1])
+    crash = CrashHandler(app).install()
     settings = SettingsFile()
     language.apply(lang or settings.get("language"), app)
     demo_folder: Path | None = None
@@ -61,3 +82,5 @@ def run(store: Path | None = None, *, demo: bool = False, demo_cases: int = 500,
         window.lock()
         if demo_folder is not None:
             shutil.rmtree(demo_folder, ignore_errors=True)  # the demo store is temporary
+        crash.uninstall()
+        log.info("Himaya closed")

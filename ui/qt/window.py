@@ -7,6 +7,7 @@ key and destroys the workspace, so no case data stays in any widget. The quick-h
 
 from __future__ import annotations
 
+import logging
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
 
 from storage.vault import OpenStore
 from ui.composition import services_for
+from ui.qt.about_dialog import AboutDialog
 from ui.qt.context import AppContext
 from ui.qt.idle import IdleWatcher
 from ui.qt.lang import language, tr
@@ -24,6 +26,7 @@ from ui.qt.pages.unlock import UnlockPage
 from ui.qt.workspace import Workspace
 
 DOUBLE_ESCAPE_SECONDS = 0.6
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -56,6 +59,12 @@ class MainWindow(QMainWindow):
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.lock_action.triggered.connect(self.lock)
         self.addAction(self.lock_action)
+        self.help_menu = self.menuBar().addMenu("")
+        self.help_menu.setObjectName("helpMenu")
+        self.about_action = self.help_menu.addAction("")
+        self.about_action.setObjectName("aboutAction")
+        self.about_action.triggered.connect(self.show_about)
+        self.about_dialog: AboutDialog | None = None
         self.hide_shortcut = QShortcut(QKeySequence(Qt.Key.Key_F12), self)
         self.hide_shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self.hide_shortcut.activated.connect(self.quick_hide)
@@ -95,6 +104,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.workspace)
         self.idle.set_minutes(self.ctx.settings.get("idle_lock_minutes"))
         self.idle.start()
+        log.info("store unlocked (role %s)", opened.session.role)
         self.ctx.hub.unlocked.emit()
 
     # --- locking ------------------------------------------------------------------------
@@ -117,6 +127,7 @@ class MainWindow(QMainWindow):
         if services is not None:
             self.ctx.ops.wait()  # let a running store call finish before the store closes
             services.lock()
+            log.info("store locked")
             self.ctx.hub.locked.emit()
         self.status.clear()
         if not hidden:
@@ -138,9 +149,16 @@ class MainWindow(QMainWindow):
             self._last_escape = now
         return False
 
+    def show_about(self) -> None:
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self)
+        self.about_dialog.open()
+
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Himaya — National Referral Mechanism"))
         self.lock_action.setText(tr("Lock"))
+        self.help_menu.setTitle(tr("&Help"))
+        self.about_action.setText(tr("About Himaya"))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.lock()
