@@ -18,7 +18,7 @@ from app.domain.values import STATE_LABELS, CaseState, ClosureReason, ConsentDec
 from app.errors import NotFound, StoreExists
 from app.ports import CaseQuery
 from app.services import audit as audit_service
-from ui.cli import screening_commands
+from ui.cli import referral_commands, screening_commands
 from ui.cli.session import CliError, _, read_secret, unlocked
 from ui.composition import Services, vault_at
 
@@ -217,7 +217,7 @@ def cmd_case_move(args: argparse.Namespace) -> int:
         case_id = _find_case_id(svc, args.case)
         closure = _choice(ClosureReason, args.closure_reason) if args.closure_reason else None
         case = svc.cases.move(svc.session, case_id, _choice(CaseState, args.state), reason=args.reason,
-                              closure_reason=closure)
+                              closure_reason=closure, to_scope=args.to_scope)
     print(_("{number} is now: {state}").format(number=case.case_number, state=_(STATE_LABELS[case.state])))
     return 0
 
@@ -395,6 +395,7 @@ def register(sub: Any, _: Callable[[str], str]) -> None:
     p.add_argument("state", help=" | ".join(s.value for s in CaseState))
     p.add_argument("--reason")
     p.add_argument("--closure-reason", help=" | ".join(r.value for r in ClosureReason))
+    p.add_argument("--to-scope", metavar="SCOPE", help=_("with transferred: hand the case to another scope"))
     p = add("consent", cmd_case_consent, _("record a consent decision"), cases)
     p.add_argument("case")
     p.add_argument("kind", help=" | ".join(k.value for k in ConsentKind))
@@ -416,3 +417,4 @@ def register(sub: Any, _: Callable[[str], str]) -> None:
     add("restore", cmd_restore, _("restore a backup into --store (verified first)")).add_argument("backup")
 
     screening_commands.register(sub, _)  # screening needs no store
+    referral_commands.register(sub, _)
