@@ -23,10 +23,11 @@ from ui.qt.cases.move_dialog import MoveDialog
 from ui.qt.cases.notes_history import HistoryTab, NotesTab
 from ui.qt.cases.person_tab import PersonTab
 from ui.qt.cases.risk_consent_tab import RiskConsentTab
-from ui.qt.cases.status_tabs import ReferralsTab, ScreeningTab
+from ui.qt.cases.status_tabs import ScreeningTab
 from ui.qt.cases.widgets import error_label, hint_label
 from ui.qt.context import AppContext, Locked
 from ui.qt.lang import language, render_error, tr, trf
+from ui.qt.referrals.referrals_tab import ReferralsTab
 
 _CLOSED_LOOK = ("#e8e6e1", "#4a4740")
 _BADGE_COLOURS = {

@@ -18,11 +18,13 @@ from app.domain.screening import Screening
 from app.errors import HimayaError
 from app.permissions import Action
 from app.screening.model import Checklist
+from app.services.referrals import ReferralMade
 from i18n.formatting import format_datetime
 from ui.qt.cases.case_data import Loaded, fill_tree, make_tree
 from ui.qt.cases.widgets import error_label, hint_label
 from ui.qt.context import AppContext, Locked
 from ui.qt.lang import language, render_error, tr
+from ui.qt.referrals.referral_dialog import ReferralDialog
 from ui.qt.screening.interview import InterviewDialog
 from ui.qt.screening.labels import BORDER_CHECKLIST, FULL_CHECKLIST, recommendation_label
 
@@ -43,6 +45,7 @@ class ScreeningsPanel(QWidget):
         self.loaded: Loaded | None = None
         self.listed: list[Listed] = []
         self.dialog: InterviewDialog | None = None
+        self.referral_dialog: ReferralDialog | None = None
         self._token = 0
         self.tree = make_tree("screeningList")
         self.tree.itemSelectionChanged.connect(self._update_buttons)
@@ -116,6 +119,10 @@ class ScreeningsPanel(QWidget):
         """Forget the case; an open interview keeps its answers (saved before the store closes)."""
         self._token += 1
         self.loaded, self.listed = None, []
+        if self.referral_dialog is not None:
+            self.referral_dialog.reject()
+            self.referral_dialog.deleteLater()
+            self.referral_dialog = None
         if self.dialog is not None:
             self.dialog.close_for_lock()
             self.dialog.deleteLater()
@@ -239,6 +246,25 @@ class ScreeningsPanel(QWidget):
         self.dialog.saved.connect(self.reload)
         self.dialog.changed.connect(self.changed)
         self.dialog.full_interview_requested.connect(lambda: self.start(FULL_CHECKLIST))
+        self.dialog.urgent_referral_requested.connect(self.refer_urgently)
         self.dialog.finished.connect(lambda _result: self.reload())
         self.reload()  # a new draft shows in the list at once
         self.dialog.open()
+
+    # --- the urgent referral from an outcome -----------------------------------------------------
+    def refer_urgently(self) -> None:
+        """The referral dialog over the interview, preset for an immediate referral."""
+        interview = self.dialog
+        if interview is None or self.loaded is None:
+            return
+        if self.referral_dialog is not None:
+            self.referral_dialog.deleteLater()  # one at a time
+        self.referral_dialog = ReferralDialog(self.ctx, interview.case.id, urgent=True, parent=interview)
+        self.referral_dialog.referred.connect(lambda made: self._referred(interview, made))
+        self.referral_dialog.open()
+
+    def _referred(self, interview: InterviewDialog, made: ReferralMade) -> None:
+        if interview is self.dialog:
+            interview.show_case(made.case)  # the outcome offers what the new step allows
+        else:
+            self.changed.emit()

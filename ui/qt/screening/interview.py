@@ -41,6 +41,7 @@ class InterviewDialog(QDialog):
     saved = Signal()  # the draft was stored
     changed = Signal()  # the screening was completed or the case moved (the case file shows it again)
     full_interview_requested = Signal()
+    urgent_referral_requested = Signal()  # the case panel opens the referral dialog over this one
 
     def __init__(self, ctx: AppContext, case: Case, screening: Screening, checklist: Checklist,
                  parent: QWidget | None = None) -> None:
@@ -79,6 +80,7 @@ class InterviewDialog(QDialog):
         self.outcome.move_requested.connect(self._move)
         self.outcome.urgent_requested.connect(self._ask_urgent)
         self.outcome.full_interview_requested.connect(self._full_interview)
+        self.outcome.urgent_referral_requested.connect(self.urgent_referral_requested)
         self.pages.addWidget(self.outcome)
         self.error = error_label("screeningError")
         self.back = self._button("screeningBack", QStyle.StandardPixmap.SP_ArrowBack, self.go_back)
@@ -380,6 +382,10 @@ class InterviewDialog(QDialog):
         self.move_dialog = MoveDialog(self.ctx, self.case, move, self)
         self.move_dialog.accepted.connect(lambda: self._moved(self.move_dialog.moved))
         self.move_dialog.open()
+
+    def show_case(self, case: Case) -> None:
+        """The case after a change made over this dialog (an urgent referral): offer what it allows now."""
+        self._moved(case)
 
     def _full_interview(self) -> None:
         self.full_interview_requested.emit()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from app.domain.case import Case
 from app.domain.values import CaseState, Role
 from app.lifecycle import Transition, find
-from app.permissions import allowed
+from app.permissions import Action, allowed
 from app.screening.engine import Recommendation
 from app.screening.model import Checklist
 from i18n.bidi import isolate
@@ -45,6 +45,7 @@ class OutcomePage(QWidget):
     move_requested = Signal(object)  # the Transition to make (no reason needed)
     urgent_requested = Signal(object)  # the Transition to urgent protection (asks a reason)
     full_interview_requested = Signal()
+    urgent_referral_requested = Signal()  # an immediate referral, preset from the urgent flags
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,9 +70,12 @@ class OutcomePage(QWidget):
         self.move = self._button("screeningMoveOutcome", QStyle.StandardPixmap.SP_ArrowForward)
         self.urgent_button = self._button("screeningUrgentProtection", QStyle.StandardPixmap.SP_MessageBoxWarning)
         self.urgent_button.setStyleSheet("QPushButton { background: #b3261e; color: white; font-weight: 600; }")
+        self.referral_button = self._button("screeningUrgentReferral", QStyle.StandardPixmap.SP_DialogApplyButton)
+        self.referral_button.setStyleSheet("QPushButton { background: #8c1d18; color: white; font-weight: 600; }")
         self.full = self._button("screeningStartFull", QStyle.StandardPixmap.SP_FileDialogDetailedView)
         self.move.clicked.connect(lambda: self._ask(self.move_requested, self._move_row()))
         self.urgent_button.clicked.connect(lambda: self._ask(self.urgent_requested, self._urgent_row()))
+        self.referral_button.clicked.connect(self.urgent_referral_requested)
         self.full.clicked.connect(self.full_interview_requested)
 
         card = QFrame(objectName="screeningOutcomeCard")
@@ -80,7 +84,7 @@ class OutcomePage(QWidget):
         for widget in (self.title, self.recommendation, self.disclaimer, self.urgent):
             card_layout.addWidget(widget)
         actions = QHBoxLayout()
-        for button in (self.move, self.urgent_button, self.full):
+        for button in (self.referral_button, self.move, self.urgent_button, self.full):
             actions.addWidget(button)
         actions.addStretch(1)
         body = QWidget()
@@ -147,6 +151,12 @@ class OutcomePage(QWidget):
 
     def _urgent_row(self) -> Transition | None:
         return self._row(CaseState.URGENT_PROTECTION)
+
+    def offers_urgent_referral(self) -> bool:
+        """Urgent triage answers or a presumed victim, and a role that may refer urgently."""
+        if self.result is None or self.role is None or not allowed(self.role, Action.URGENT_REFERRAL):
+            return False
+        return bool(self.result.get("urgent_flags")) or self.result.get("recommendation") in {r.value for r in SERIOUS}
 
     # --- showing ----------------------------------------------------------------------
     def render(self) -> None:
@@ -218,6 +228,10 @@ class OutcomePage(QWidget):
             self.move.setText(text)
             self.move.setAccessibleName(text)
         self.urgent_button.setVisible(urgent_row is not None)
+        self.referral_button.setVisible(self.offers_urgent_referral())
+        self.referral_button.setText(tr("Urgent referral"))
+        self.referral_button.setAccessibleName(tr("Urgent referral"))
+        self.referral_button.setToolTip(tr("Refer the person today to the nearest provider that can protect them"))
         self.urgent_button.setText(tr("Record urgent protection"))
         self.urgent_button.setAccessibleName(tr("Record urgent protection"))
         full = (self.checklist is not None and self.checklist.id != FULL_CHECKLIST and self.may_screen

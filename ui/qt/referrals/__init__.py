@@ -1,0 +1,1 @@
+"""Referral and assistance on the desktop: referrals, their form, services and follow-up."""
