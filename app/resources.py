@@ -49,3 +49,9 @@ def border_posts() -> dict[str, dict[str, str]]:
 def agencies() -> dict[str, dict[str, str]]:
     """Detecting agencies by code."""
     return {agency["code"]: agency for agency in load_json("reference/agencies.json")["agencies"]}
+
+
+@lru_cache(maxsize=1)
+def name_equivalents() -> dict[str, tuple[str, ...]]:
+    """Curated groups of equivalent names (``resources/names/equivalents.json``): id → spellings."""
+    return {gid: tuple(names) for gid, names in load_json("names/equivalents.json")["groups"].items()}
