@@ -13,6 +13,8 @@ from typing import Callable
 
 import sqlcipher3
 
+from storage.search_index import rebuild as rebuild_search_index
+
 Migration = Callable[[sqlcipher3.Connection], None]
 
 
@@ -160,7 +162,28 @@ def _v5(db: sqlcipher3.Connection) -> None:
         """)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6(db: sqlcipher3.Connection) -> None:
+    """Finding people across scripts: the search index, and links between two cases.
+
+    ``search_keys`` holds the lookup keys of every case (``storage.search_index``,
+    docs/SEARCH.md): the primary key is the lookup index, ``search_keys_case`` lets the keys
+    of one case be replaced. Existing cases are indexed here. ``case_links`` records the
+    decisions about possible duplicates: a pair confirmed as different people, a case merged
+    into another.
+    """
+    _script(db, """
+        CREATE TABLE search_keys (key TEXT NOT NULL, case_id TEXT NOT NULL,
+            PRIMARY KEY (key, case_id)) WITHOUT ROWID;
+        CREATE INDEX search_keys_case ON search_keys(case_id);
+        CREATE TABLE case_links (id TEXT PRIMARY KEY, case_id TEXT NOT NULL, other_case_id TEXT NOT NULL,
+            kind TEXT NOT NULL, at TEXT NOT NULL, data TEXT NOT NULL, dots TEXT NOT NULL);
+        CREATE INDEX case_links_case ON case_links(case_id, kind);
+        CREATE INDEX case_links_other ON case_links(other_case_id, kind);
+        """)
+    rebuild_search_index(db)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 CURRENT = len(MIGRATIONS)
 
 

@@ -28,6 +28,8 @@ from app.errors import StaleRecord, StoreCorrupted
 from app.ports import CaseQuery, CaseRow
 from storage.database import is_corruption
 from storage.migrations import SORT_NAME_BACKFILL
+from storage import search_index
+from storage.search_index import IndexWriter
 from storage.tables import BY_RECORD_TYPE, TABLES, Table
 
 R = TypeVar("R")
@@ -175,11 +177,11 @@ class SqlCipherStore:
         if query.detected_to:
             clauses.append("c.detected_on <= ?")
             args.append(query.detected_to.isoformat())
-        text = query.text.strip().casefold()
-        if text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append("(p.search_text LIKE ? ESCAPE '\\' OR lower(c.case_number) LIKE ? ESCAPE '\\')")
-            args += [pattern, pattern]
+        if query.text.strip():
+            # Every word must hit the search index (names in both scripts, numbers …).
+            clause, text_args = search_index.text_filter(query.text)
+            clauses.append(clause)
+            args += text_args
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
     def list_cases(self, query: CaseQuery) -> list[CaseRow]:
@@ -213,6 +215,19 @@ class SqlCipherStore:
         where, args = self._where(query)
         join = " JOIN persons p ON p.id = c.person_id" if query.text.strip() else ""
         return int(self._read(f"SELECT count(*) FROM cases c{join}{where}", args).fetchone()[0])
+
+    # --- search (storage/search_index.py) -----------------------------------------------
+    def search_lookup(self, lookups: Any, query: CaseQuery, cap: int) -> list[set[str]]:
+        return search_index.lookup(self._read, lookups, query, cap)
+
+    def search_lookup_many(self, keys: Any, query: CaseQuery, cap: int) -> dict[str, set[str]]:
+        return search_index.lookup_many(self._read, keys, query, cap)
+
+    def search_rows(self, case_ids: Any, query: CaseQuery, *, full: bool = False) -> list[Any]:
+        return search_index.rows(self._read, case_ids, query, full=full)
+
+    def case_links(self, case_id: str) -> list[Any]:
+        return search_index.links_of(self._read, case_id)
 
     def users(self) -> list[User]:
         rows = self._read("SELECT id, data FROM users ORDER BY username").fetchall()
@@ -287,6 +302,7 @@ class UnitOfWork:
         self._inserts: dict[str, tuple[str, Table, list[list[Any]]]] = {}
         self._new_cases: list[tuple[str]] = []
         self._renamed: list[tuple[str]] = []
+        self._search = IndexWriter()  # the search index follows the cases and persons put here
         self._now = _now_text()
 
     def put(self, record: Any, previous: Any | None = None) -> None:
@@ -318,6 +334,7 @@ class UnitOfWork:
             self._new_cases.append((record.id,))
         elif isinstance(record, Person) and previous is not None:
             self._renamed.append((record.id,))
+        self._search.note(record, fields, previous)
         if previous is None:
             # Batched until the end of the transaction (or the next read); a duplicate id
             # fails the batch there and the whole transaction is rolled back.
@@ -339,6 +356,7 @@ class UnitOfWork:
         if self._renamed:
             self.db.executemany(SORT_NAME_BACKFILL + " WHERE person_id = ?", self._renamed)
             self._renamed.clear()
+        self._search.flush(self.db)
 
     def audit(self, event: AuditEvent) -> None:
         self._audit_seq += 1

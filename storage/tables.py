@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from app.domain.case import Case, Consent, Note, RiskAssessment
+from app.domain.link import CaseLink
 from app.domain.person import Person
 from app.domain.referral import FollowUpTask, Provider, Referral, ServiceReceived
 from app.domain.screening import Screening
@@ -76,6 +77,12 @@ TABLES: dict[type, Table] = {
         "due_on": lambda r, f: f["hmy_DueOn"],
         "assigned_to": lambda r, f: r.assigned_to,
         "done": lambda r, f: int(r.done),
+    }),
+    CaseLink: Table("case_links", CaseLink, {
+        "case_id": lambda r, f: r.case_id,
+        "other_case_id": lambda r, f: r.other_case_id,
+        "kind": lambda r, f: r.kind.value,
+        "at": lambda r, f: f["hmy_LinkedAt"],
     }),
     User: Table("users", User, {
         "username": lambda r, f: r.username,

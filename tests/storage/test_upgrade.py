@@ -6,7 +6,8 @@ The previous release is simulated by running today's code with the migration lis
 to CURRENT - 1 (the schema the previous release created). That holds as long as the
 services write nothing the previous schema lacks for what this test does (a case, a
 person, a note); if a migration ever changes those tables, write that store with plain
-SQL instead, as ``build_v1_store`` does for schema 1.
+SQL instead, as ``build_v1_store`` does for schema 1. The search index of schema 6 is
+written by the store itself, so the simulated previous release writes none.
 
 The other direction, a store from a *newer* release, is refused with a clear message and
 left byte-identical: ``test_migrations.py::test_a_newer_store_is_refused_and_left_byte_identical``.
@@ -19,13 +20,25 @@ from pathlib import Path
 
 import pytest
 
+from app.ports import CaseQuery
 from app.services.audit import verify
 from app.services.cases import CaseService
 from storage import migrations
+from storage import store as store_module
 from storage.database import connect, integrity_problems
 from storage.vault import DB_NAME, KEYS_NAME, Vault
 
 PREVIOUS = migrations.CURRENT - 1
+
+
+class _NoIndex:
+    """The previous release kept no search index."""
+
+    def note(self, *args: object) -> None:
+        pass
+
+    def flush(self, db: object) -> None:
+        pass
 
 
 def build_previous_release_store(folder: Path, store_tools, monkeypatch: pytest.MonkeyPatch) -> dict:
@@ -35,6 +48,8 @@ def build_previous_release_store(folder: Path, store_tools, monkeypatch: pytest.
         patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:PREVIOUS])
         patch.setattr(migrations, "CURRENT", PREVIOUS)
         patch.setattr(migrations, "migrate", lambda db, target=PREVIOUS: real_migrate(db, target))
+        if PREVIOUS < 6:
+            patch.setattr(store_module, "IndexWriter", _NoIndex)
         vault = Vault(folder)
         opened = vault.create(store_tools.make_user(), store_tools.passphrase)
         try:
@@ -87,6 +102,9 @@ def test_a_store_of_the_previous_release_is_backed_up_migrated_and_keeps_its_dat
         assert (file.person.first_name, file.person.second_name, file.person.first_name_ar) == (
             "Aminata", "Traore", "أميناتا")
         assert [n.text for n in file.notes] == ["Contact with the shelter tomorrow"]
+        # The migration indexed the old case: another spelling of its name finds it.
+        found = service.list_cases(opened.session, CaseQuery(text="Aminatou Traoré"))
+        assert [r.id for r in found] == [old["case"].id]
         # New work goes on from where the previous release stopped.
         case, _ = store_tools.register(opened, first_name="Ibrahim")
         assert case.case_number.endswith("-00002")
