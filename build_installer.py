@@ -58,6 +58,12 @@ EXCLUDED_MODULES = [
     "setuptools", "pkg_resources", "distutils", "pip", "wheel",
     "pytest", "_pytest", "pytestqt", "hypothesis", "importlinter", "grimp", "ruff", "PyInstaller",
     "IPython", "numpy",
+    # East Asian codecs (about 1 MB): Himaya reads and writes UTF-8 only.
+    "_codecs_jp", "_codecs_kr", "_codecs_cn", "_codecs_hk", "_codecs_tw", "_codecs_iso2022",
+    # Pillow draws the PDFs' watermark (PNG in memory): no AVIF (5 MB), WebP, colour
+    # management or Tk; its plugin registry skips the formats it cannot import.
+    "PIL._avif", "PIL.AvifImagePlugin", "PIL._webp", "PIL.WebPImagePlugin", "PIL._imagingcms", "PIL.ImageCms",
+    "PIL._imagingtk", "PIL.ImageTk", "PIL.ImageQt",
     # Qt modules Himaya does not use (the desktop app imports QtCore, QtGui, QtWidgets):
     "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets",
     "PySide6.QtQuickControls2", "PySide6.QtQuickTest", "PySide6.QtWebEngineCore",

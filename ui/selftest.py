@@ -176,8 +176,43 @@ def _cipher_version() -> str:
     return sqlcipher_versions()[0]
 
 
+PDF_WORDS = ("حماية", "طنجة")  # words of the sample page: "Himaya", "Tangier"
+_BIDI_CONTROLS = dict.fromkeys([0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def check_pdf() -> str:
-    raise Skipped("PDF renderer not present")
+    """The PDF layer renders its Arabic sample page; pdftotext, when installed, reads it back."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("app.reports") is None:
+        raise Skipped("PDF renderer not present")
+    render = getattr(importlib.import_module("app.reports"), "render_sample", None)
+    if render is None:
+        raise Skipped("PDF renderer present but without its sample page (app.reports.render_sample)")
+    pdf = render("ar")
+    expect(pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-1024:], "the renderer did not produce a whole PDF")
+    text = _pdf_text(pdf)
+    if text is None:
+        return f"Arabic sample page rendered ({len(pdf) // 1024} KiB); pdftotext not installed, text not read back"
+    missing = [word for word in PDF_WORDS if word not in text]
+    expect(not missing, f"the PDF's text lacks {', '.join(missing)} (Arabic not embedded or not extractable)")
+    return f"Arabic sample page rendered ({len(pdf) // 1024} KiB) and read back with pdftotext"
+
+
+def _pdf_text(pdf: bytes) -> str | None:
+    """The PDF's text (pdftotext), with Arabic presentation forms folded to letters (NFKC)."""
+    import subprocess
+    import unicodedata
+
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="himaya-selftest-") as folder:
+        path = Path(folder) / "sample.pdf"
+        path.write_bytes(pdf)
+        out = subprocess.run([tool, "-enc", "UTF-8", str(path), "-"], capture_output=True, timeout=60, check=True)
+    return unicodedata.normalize("NFKC", out.stdout.decode("utf-8", "replace")).translate(_BIDI_CONTROLS)
 
 
 # --- running them ---------------------------------------------------------------------------

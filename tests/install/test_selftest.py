@@ -3,10 +3,18 @@ fails with exit code 1, and the user's own folders are never touched."""
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import types
 from pathlib import Path
+
+import pytest
+
+from ui.selftest import FAIL, SKIP, check_pdf, run_check
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS = ("qt", "font", "translations", "resources", "store", "pdf")
@@ -41,7 +49,8 @@ def test_self_test_from_source_passes_offscreen_and_touches_no_user_folder(tmp_p
     statuses = report(result)
     assert list(statuses) == list(CHECKS)
     assert {name for name, status in statuses.items() if status != "PASS"} <= {"pdf"}
-    assert statuses["pdf"] in ("PASS", "SKIP")
+    # Once the PDF layer is in the tree, its check must pass, not be skipped.
+    assert statuses["pdf"] == ("PASS" if importlib.util.find_spec("app.reports") else "SKIP")
     assert "offscreen platform" in result.stdout and "Noto Sans Arabic" in result.stdout
     assert "wrong passphrase and no key refused" in result.stdout
     assert lines[-1].startswith("OK: ")
@@ -58,3 +67,40 @@ def test_a_broken_installation_fails_with_exit_code_1(tmp_path):
     assert statuses["qt"] == "PASS" and statuses["translations"] == "PASS"
     assert result.stdout.splitlines()[-1].startswith("FAILED: font, resources")
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.fixture
+def fake_reports(monkeypatch):
+    """Stand in for ``app.reports`` with a module whose ``render_sample`` the test chooses."""
+    module = types.ModuleType("app.reports")
+    module.__spec__ = importlib.machinery.ModuleSpec("app.reports", None)
+    monkeypatch.setitem(sys.modules, "app.reports", module)
+    return module
+
+
+def test_the_pdf_check_fails_on_a_broken_pdf_and_skips_without_a_sample(fake_reports):
+    outcome = run_check("pdf", check_pdf)
+    assert (outcome.status, outcome.detail) == (SKIP, "skipped: PDF renderer present but without its sample page "
+                                                      "(app.reports.render_sample)")
+    fake_reports.render_sample = lambda language: b"<html>not a pdf</html>"
+    outcome = run_check("pdf", check_pdf)
+    assert outcome.status == FAIL and "did not produce a whole PDF" in outcome.detail
+    fake_reports.render_sample = lambda language: 1 / 0
+    assert run_check("pdf", check_pdf).detail == "ZeroDivisionError: division by zero"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_the_pdf_check_fails_when_the_arabic_text_is_not_in_the_pdf(fake_reports):
+    canvas = pytest.importorskip("reportlab.pdfgen.canvas")
+
+    def latin_only(language: str) -> bytes:
+        import io
+        out = io.BytesIO()
+        page = canvas.Canvas(out)
+        page.drawString(72, 720, "Himaya Tanger")  # the Arabic words are missing
+        page.save()
+        return out.getvalue()
+
+    fake_reports.render_sample = latin_only
+    outcome = run_check("pdf", check_pdf)
+    assert outcome.status == FAIL and "lacks حماية, طنجة" in outcome.detail, outcome
