@@ -249,14 +249,16 @@ def define_bundle(spec: dict[str, Any], config: BuildConfig) -> None:
     gui = analysis("himaya_launcher.py", gui_hidden, EXCLUDED_MODULES)
     cli = analysis("himaya_cli_launcher.py", cli_hidden,
                    EXCLUDED_MODULES + ["PySide6", "shiboken6", "ui.qt", "ui.selftest"])
-    common = dict(bootloader_ignore_signals=False, strip=not windows, upx=False,
-                  icon=icon if windows or mac else None)  # Linux: the desktop entry's icon
-    gui_exe = EXE(PYZ(gui.pure), gui.scripts, [], exclude_binaries=True, name=NAME, console=not windows,
-                  **common)
+    linux = not (windows or mac)
+    # strip: Linux only (on macOS it would break code signatures; Windows has no symbols to strip).
+    common = dict(bootloader_ignore_signals=False, strip=linux, upx=False,
+                  icon=None if linux else icon)  # Linux: the desktop entry carries the icon
+    # The desktop app is windowed on Windows and macOS (no console window; an .app needs it).
+    gui_exe = EXE(PYZ(gui.pure), gui.scripts, [], exclude_binaries=True, name=NAME, console=linux, **common)
     cli_exe = EXE(PYZ(cli.pure), cli.scripts, [], exclude_binaries=True, name=f"{NAME}-cli", console=True,
                   **common)
     folder = COLLECT(gui_exe, gui.binaries, gui.datas, cli_exe, cli.binaries, cli.datas,
-                     strip=not windows, upx=False, name=NAME)
+                     strip=linux, upx=False, name=NAME)
     if mac:
         BUNDLE(folder, name=f"{APP_NAME}.app", icon=icon, bundle_identifier=BUNDLE_ID, version=config.version,
                info_plist={"CFBundleDisplayName": APP_NAME, "CFBundleShortVersionString": config.version,
@@ -418,7 +420,11 @@ ArchitecturesAllowed=x64compatible
 [Languages]
 Name: "en"; MessagesFile: "compiler:Default.isl"
 Name: "fr"; MessagesFile: "compiler:Languages\\French.isl"
+; Arabic is not among Inno Setup's official translations: drop the community Arabic.isl
+; (jrsoftware.org/files/istrans/) into its Languages folder to offer it.
+#if FileExists(CompilerPath + "Languages\\Arabic.isl")
 Name: "ar"; MessagesFile: "compiler:Languages\\Arabic.isl"
+#endif
 [InstallDelete]
 ; An upgrade first removes the previous version's program files (never user data).
 Type: filesandordirs; Name: "{{app}}\\_internal"
@@ -430,8 +436,8 @@ Name: "{{autodesktop}}\\Himaya"; Filename: "{{app}}\\himaya.exe"; Tasks: desktop
 [Tasks]
 Name: "desktopicon"; Description: "{{cm:CreateDesktopIcon}}"; GroupDescription: "{{cm:AdditionalIcons}}"
 [Run]
-Filename: "{{app}}\\himaya.exe"; Parameters: "--self-test"; Flags: runhidden waituntilterminated; \\
-    StatusMsg: "Self-test"
+; The windowed app writes its self-test report to %LOCALAPPDATA%\\Himaya\\logs\\self-test.txt.
+Filename: "{{app}}\\himaya.exe"; Parameters: "--self-test"; Flags: runhidden waituntilterminated; StatusMsg: "Self-test"
 Filename: "{{app}}\\himaya.exe"; Description: "{{cm:LaunchProgram,Himaya}}"; Flags: nowait postinstall skipifsilent
 """
 
