@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from app.domain.checks import new_id
 from app.domain.person import Person
 from app.domain.referral import Provider, ReferralStatus, ServiceCategory, Urgency
-from app.domain.values import CaseState, ConsentDecision, ConsentKind, OverrideBasis, Role, Sex
+from app.domain.values import CaseState, ConsentDecision, ConsentKind, OverrideBasis, RiskStage, Role, Sex
 from app.errors import PermissionDenied
 from app.services.referrals import ConsentInput, ReferralDraft
 from i18n.bidi import strip_isolates
@@ -407,3 +407,23 @@ def test_a_provider_that_does_not_take_the_person_is_greyed_with_why(ctx, superv
     assert dialog.findChild(QLineEdit, "referralSearch").placeholderText() == tr("Type a name or a city")
     assert tree.topLevelItem(0).text(1).startswith(first.city_fr) and tree.topLevelItem(0).text(0) == first.name_fr
     dialog.reject()
+
+
+def test_with_consent_recorded_an_urgent_referral_takes_two_clicks(ctx, officer, qtbot):
+    services, case_id = officer
+    provider = nearest(services, case_id, ServiceCategory.EMERGENCY_PROTECTION)
+    services.cases.record_risk(services.session, case_id, RiskStage.SCREENING, controller_nearby=True)
+    services.cases.record_consent(services.session, case_id, ConsentKind.REFERRAL, ConsentDecision.GIVEN,
+                                  provider=provider.id)
+    panel = open_referrals(ctx, qtbot, case_id)
+    dialog = new_referral(ctx, qtbot, panel)  # click 1: "Urgent referral"
+    assert dialog.findChild(QWidget, "referralConsentChoices").isHidden()  # the recorded consent is shown
+    assert tr("A controller is nearby") in dialog.risk_summary.toPlainText()
+    with qtbot.waitSignal(dialog.referred, timeout=10000):
+        click(qtbot, dialog.findChild(QPushButton, "referralSend"))  # click 2
+    settle(ctx, qtbot)
+    file = stored_case(services, case_id)
+    [referral] = file.referrals
+    assert referral.provider_id == provider.id and referral.urgency is Urgency.IMMEDIATE
+    assert file.case.state is CaseState.REFERRED
+    assert len([c for c in file.consents if c.kind is ConsentKind.REFERRAL]) == 1  # nothing recorded twice
