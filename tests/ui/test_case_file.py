@@ -274,7 +274,8 @@ def test_language_switch_relabels_tabs_and_keeps_typed_text(ctx, services, qtbot
 
     after = [tabs.tabText(i) for i in range(tabs.count())]
     assert after[0] == french("Person") != before[0]
-    assert after[5] == french("History") != before[5]
+    history = tabs.indexOf(panel.history_tab)
+    assert after[history] == french("History") != before[history]
     assert panel.findChild(QPushButton, "noteAdd").text() == french("Add note")
     assert editor.toPlainText() == "ملاحظة لم تحفظ بعد"
     assert panel.loaded is not None  # the case is still shown

@@ -107,7 +107,8 @@ def test_list_and_file_share_the_width(ctx, qtbot):
     ws.show()
     sizes = ws.findChild(QSplitter, "workspaceSplitter").sizes()
     assert sizes[0] < sizes[1] and abs(sizes[0] / sum(sizes) - 0.45) < 0.02
-    assert ws.splitter.indexOf(ws.list) == 0 and ws.splitter.indexOf(ws.file) == 1
+    assert ws.splitter.indexOf(ws.left) == 0 and ws.splitter.indexOf(ws.file) == 1
+    assert ws.left.currentWidget() is ws.list  # the today view takes its place on demand
 
 
 def test_search_action_focuses_the_list_search(ctx, qtbot):

@@ -11,7 +11,9 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QDialog, QLabel, QSizePolicy, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog, QLabel, QSizePolicy, QSplitter, QStackedWidget, QStyle, QToolBar, QVBoxLayout, QWidget,
+)
 
 from app.domain.values import ROLE_LABELS
 from app.permissions import Action, allowed
@@ -22,13 +24,17 @@ from ui.qt.cases.list_model import COL_NUMBER
 from ui.qt.cases.list_panel import CaseListPanel
 from ui.qt.cases.new_case import NewCaseDialog
 from ui.qt.context import AppContext
-from ui.qt.lang import language, tr, trf
+from ui.qt.lang import language, ntr, tr, trf
+from ui.qt.referrals.directory_dialog import DirectoryDialog
+from ui.qt.referrals.today import TodayPanel
 from ui.qt.settings_dialog import SettingsDialog
 from ui.qt.users_dialog import UsersDialog
 
 NEW_CASE_SHORTCUT = "Ctrl+N"
 SEARCH_SHORTCUT = "Ctrl+F"  # owned by the case list's search box
 REFRESH_SHORTCUT = "F5"  # owned by the case list's reload button
+TODAY_SHORTCUT = "Ctrl+T"
+DIRECTORY_SHORTCUT = "Ctrl+Shift+D"
 USERS_SHORTCUT = "Ctrl+Shift+U"
 SETTINGS_SHORTCUT = "Ctrl+,"
 LOCK_SHORTCUT = "Ctrl+L"  # owned by the main window, which locks from any page
@@ -45,12 +51,18 @@ class Workspace(QWidget):
         # The session is held in memory by the unlocked services: reading it is no store call.
         self.user = ctx.session.user
         self.dialogs: dict[str, QDialog] = {}
+        self._today_count: tuple[int, bool] | None = None
 
         self.list = CaseListPanel(ctx, self)
         self.file = CaseFilePanel(ctx, self)
+        # The left pane shows the case list, or the "today" view in its place (toolbar: Today).
+        self.today = TodayPanel(ctx, self)
+        self.left = QStackedWidget(objectName="workspaceLeft")
+        self.left.addWidget(self.list)
+        self.left.addWidget(self.today)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, objectName="workspaceSplitter")
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(self.left)
         self.splitter.addWidget(self.file)
         self.splitter.setStretchFactor(0, 45)
         self.splitter.setStretchFactor(1, 55)
@@ -67,9 +79,18 @@ class Workspace(QWidget):
         # Ctrl+F and F5 belong to the case list (its search box and reload button); giving
         # these actions the same keys would make them ambiguous, and Qt would run neither.
         self.search_action = self._action("actionSearch", QIcon.ThemeIcon.EditFind,
-                                          pix.SP_FileDialogContentsView, None, self.list.focus_search)
+                                          pix.SP_FileDialogContentsView, None, self.focus_search)
         self.refresh_action = self._action("actionRefresh", QIcon.ThemeIcon.ViewRefresh, pix.SP_BrowserReload,
                                            None, self.refresh_list)
+        self.toolbar.addSeparator()
+        self.today_action = self._action("actionToday", QIcon.ThemeIcon.AppointmentNew, pix.SP_FileDialogInfoView,
+                                         TODAY_SHORTCUT, self.toggle_today)
+        self.today_action.setCheckable(True)
+        self.today_badge = QLabel(objectName="todayBadge", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.today_badge_action = self.toolbar.addWidget(self.today_badge)
+        self.today_badge_action.setVisible(False)
+        self.directory_action = self._action("actionDirectory", QIcon.ThemeIcon.EditFind, pix.SP_DirIcon,
+                                             DIRECTORY_SHORTCUT, self.open_directory)
         self.toolbar.addSeparator()
         self.users_action = self._action("actionUsers", QIcon.ThemeIcon.AddressBookNew, pix.SP_DirHomeIcon,
                                          USERS_SHORTCUT, self.open_users, allowed(role, Action.MANAGE_USERS))
@@ -93,10 +114,13 @@ class Workspace(QWidget):
         layout.addWidget(self.splitter, 1)
 
         # The list answers Ctrl+F while it has the focus; this makes it work from the file too.
-        find = QShortcut(QKeySequence(SEARCH_SHORTCUT), self.file, self.list.focus_search)
+        find = QShortcut(QKeySequence(SEARCH_SHORTCUT), self.file, self.focus_search)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self.list.case_activated.connect(self.show_case)
+        self.today.case_activated.connect(self.show_case)
+        self.today.count_changed.connect(self._show_today_count)
+        self.today.back_requested.connect(lambda: self.show_today(False))
         self.file.changed.connect(lambda _case_id: self.list.refresh())
         language.changed.connect(self.retranslate)
         self.retranslate()
@@ -130,6 +154,35 @@ class Workspace(QWidget):
         number = self.list.model.index(row, COL_NUMBER).data() if row >= 0 else None
         if number:
             self.message.emit(trf("Case {number} opened", number=strip_isolates(number)))
+
+    def focus_search(self) -> None:
+        self.show_today(False)  # the search box belongs to the case list
+        self.list.focus_search()
+
+    # --- today ------------------------------------------------------------------------
+    def toggle_today(self) -> None:
+        self.show_today(self.today_action.isChecked())
+
+    def show_today(self, shown: bool) -> None:
+        self.today_action.setChecked(shown)
+        self.left.setCurrentWidget(self.today if shown else self.list)
+        if shown:
+            self.today.tree.setFocus()
+
+    def _show_today_count(self, count: int, overdue: bool) -> None:
+        """The badge beside Today: what needs attention now (overdue, due today, answers awaited)."""
+        self._today_count = (count, overdue)
+        colour = "#b3261e" if overdue else "#1f3f73"
+        self.today_badge.setText(str(count))
+        self.today_badge.setStyleSheet(f"background: {colour}; color: white; border-radius: 9px;"
+                                       " padding: 1px 7px; font-weight: 600;")
+        text = ntr("{count} follow-up needs attention", "{count} follow-ups need attention", count).format(
+            count=count)
+        if overdue:
+            text = trf("{text} (some are overdue)", text=text)
+        self.today_badge.setToolTip(text)
+        self.today_badge.setAccessibleName(text)
+        self.today_badge_action.setVisible(count > 0)
 
     def refresh_list(self) -> None:
         self.list.refresh()
@@ -182,6 +235,13 @@ class Workspace(QWidget):
         if self.users_action.isEnabled():
             self._dialog("users", lambda: UsersDialog(self.ctx, self))
 
+    @property
+    def directory_dialog(self) -> QDialog | None:
+        return self.dialogs.get("directory")
+
+    def open_directory(self) -> None:
+        self._dialog("directory", lambda: DirectoryDialog(self.ctx, self))
+
     def open_settings(self) -> None:
         window = self.window()
         idle = getattr(window, "idle", None) if window is not self else None
@@ -194,6 +254,7 @@ class Workspace(QWidget):
             dialog.close()
         self.dialogs.clear()
         self.list.dispose()
+        self.today.clear()
         self.file.clear()
 
     def retranslate(self) -> None:
@@ -203,6 +264,9 @@ class Workspace(QWidget):
             (self.new_case_action, N_("New case"), N_("Register a new case ({shortcut})"), NEW_CASE_SHORTCUT),
             (self.search_action, N_("Search"), N_("Search the case list ({shortcut})"), SEARCH_SHORTCUT),
             (self.refresh_action, N_("Refresh"), N_("Reload the case list ({shortcut})"), REFRESH_SHORTCUT),
+            (self.today_action, N_("Today"), N_("What is due and overdue for you ({shortcut})"), TODAY_SHORTCUT),
+            (self.directory_action, N_("Service directory"), N_("Browse the service providers ({shortcut})"),
+             DIRECTORY_SHORTCUT),
             (self.users_action, N_("Users"), N_("Manage the users of this device ({shortcut})"), USERS_SHORTCUT),
             (self.settings_action, N_("Settings"), N_("Language and screen lock ({shortcut})"), SETTINGS_SHORTCUT),
             (self.lock_action, N_("Lock"), N_("Lock now: the screen is cleared until you unlock ({shortcut})"),
@@ -216,3 +280,5 @@ class Workspace(QWidget):
             self.toolbar.widgetForAction(action).setAccessibleName(tr(text))
         self.who.setText(trf("{name} — {role}", name=self.user.display_name, role=tr(ROLE_LABELS[self.user.role])))
         self.who.setAccessibleName(self.who.text())
+        if self._today_count is not None:
+            self._show_today_count(*self._today_count)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.values import CaseState
 from app.lifecycle import Transition
+from app.permissions import VISIBILITY, Visibility
 from app.text import N_
 from i18n.bidi import isolate_ltr
 from i18n.formatting import format_date
@@ -27,6 +28,7 @@ from ui.qt.cases.status_tabs import ScreeningTab
 from ui.qt.cases.widgets import error_label, hint_label
 from ui.qt.context import AppContext, Locked
 from ui.qt.lang import language, render_error, tr, trf
+from ui.qt.referrals.followup_tab import FollowUpTab
 from ui.qt.referrals.referrals_tab import ReferralsTab
 
 _CLOSED_LOOK = ("#e8e6e1", "#4a4740")
@@ -46,8 +48,8 @@ _BANNER_STYLE = {
     "warning": "#caseUrgentBanner { background: #fff4ce; border: 1px solid #c79a00; border-radius: 6px; }"
                "#caseUrgentBanner QLabel { color: #5c4300; }",
 }
-_TAB_TITLES = (N_("Person"), N_("Screening results"), N_("Risk and consent"), N_("Referrals"), N_("Notes"),
-               N_("History"))
+_TAB_TITLES = (N_("Person"), N_("Screening results"), N_("Risk and consent"), N_("Referrals"),
+               N_("Services and follow-up"), N_("Notes"), N_("History"))
 
 
 class CaseFilePanel(QWidget):
@@ -64,6 +66,7 @@ class CaseFilePanel(QWidget):
         self._token = 0
         self._error: BaseException | None = None
         self._announcing = False
+        self._handed_over: tuple[str, str] | None = None  # (case number, scope) of a case just handed over
 
         self.stack = QStackedWidget()
         self.empty = QLabel(objectName="caseEmpty", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
@@ -103,6 +106,7 @@ class CaseFilePanel(QWidget):
         self.person_tab, self.screening_tab = PersonTab(self.ctx), ScreeningTab(self.ctx)
         self.risk_tab, self.referrals_tab = RiskConsentTab(self.ctx), ReferralsTab(self.ctx)
         self.notes_tab, self.history_tab = NotesTab(self.ctx), HistoryTab(self.ctx)
+        self.followup_tab = FollowUpTab(self.ctx)
         for tab in self.case_tabs:
             self.tabs.addTab(tab, "")
             tab.edited.connect(self._after_edit)
@@ -133,8 +137,8 @@ class CaseFilePanel(QWidget):
 
     @property
     def case_tabs(self) -> tuple[CaseTab, ...]:
-        return (self.person_tab, self.screening_tab, self.risk_tab, self.referrals_tab, self.notes_tab,
-                self.history_tab)
+        return (self.person_tab, self.screening_tab, self.risk_tab, self.referrals_tab, self.followup_tab,
+                self.notes_tab, self.history_tab)
 
     # --- loading --------------------------------------------------------------------
     def show_case(self, case_id: str) -> None:
@@ -177,6 +181,7 @@ class CaseFilePanel(QWidget):
         """Forget the case: no case data stays in any widget of the panel."""
         self._token += 1
         self.case_id, self.loaded, self._error = None, None, None
+        self._handed_over = None
         if self.move_dialog is not None:
             self.move_dialog.reject()
             self.move_dialog.deleteLater()
@@ -211,8 +216,13 @@ class CaseFilePanel(QWidget):
         self._render()
 
     def _render(self) -> None:
-        self.empty.setText(render_error(self._error) if self._error is not None and self.loaded is None
-                           else tr("No case is open. Choose a case in the list, or register a new case."))
+        if self._handed_over is not None:
+            number, scope = self._handed_over
+            self.empty.setText(trf("Case {number} was handed over to {scope}. It has left your list: the "
+                                   "supervisor there takes it on.", number=number, scope=scope))
+        else:
+            self.empty.setText(render_error(self._error) if self._error is not None and self.loaded is None
+                               else tr("No case is open. Choose a case in the list, or register a new case."))
         self.load_error.setText(render_error(self._error) if self._error is not None else "")
         self.load_error.setVisible(self._error is not None and self.loaded is not None)
         loaded = self.loaded
@@ -276,5 +286,19 @@ class CaseFilePanel(QWidget):
         if self.move_dialog is not None:
             self.move_dialog.deleteLater()  # one at a time: what was typed in the last one goes too
         self.move_dialog = MoveDialog(self.ctx, self.loaded.file.case, move, self)
-        self.move_dialog.accepted.connect(self._after_edit)
+        self.move_dialog.accepted.connect(self._after_move)
         self.move_dialog.open()
+
+    def _after_move(self) -> None:
+        """Show the moved case; one handed over out of the user's sight closes, saying where it went."""
+        moved = self.move_dialog.moved if self.move_dialog is not None else None
+        before = self.loaded.file.case if self.loaded is not None else None
+        if moved is None or before is None or moved.scope_id == before.scope_id \
+                or VISIBILITY[self.loaded.role] is Visibility.ALL_SCOPES:
+            self._after_edit()
+            return
+        self.clear()
+        self._handed_over = (moved.case_number, moved.scope_id)
+        self._render()
+        self.changed.emit(moved.id)  # the list asks the store again: the case is gone from it
+        self.ctx.hub.cases_changed.emit([moved.id])

@@ -7,7 +7,7 @@ dialog stays open, with what was typed, so the worker can fix it or cancel.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QStyle, QVBoxLayout, QWidget,
+    QDialog, QDialogButtonBox, QLabel, QLineEdit, QPlainTextEdit, QStyle, QVBoxLayout, QWidget,
 )
 
 from app.domain.case import Case
@@ -47,6 +47,13 @@ class MoveDialog(QDialog):
         self.closure = ChoiceCombo.of("moveClosureReason", CLOSURE_REASON_LABELS,
                                       none_label=N_("Choose a closure reason"))
         self.closure_label.setBuddy(self.closure)
+        # A transfer may hand the case to another team or region (its scope): it then leaves
+        # this scope, and the worker who made the move no longer sees it.
+        self.scope_label = QLabel()
+        self.scope = QLineEdit(objectName="moveToScope")
+        self.scope.setMaxLength(40)
+        self.scope_label.setBuddy(self.scope)
+        self.scope_hint = hint_label("moveToScopeHint")
         self.error = error_label("moveError")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.confirm = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -66,6 +73,9 @@ class MoveDialog(QDialog):
         show_closure = move.target is CaseState.CLOSED
         for widget in (self.closure_label, self.closure):
             widget.setVisible(show_closure)
+            layout.addWidget(widget)
+        for widget in (self.scope_label, self.scope, self.scope_hint):
+            widget.setVisible(move.target is CaseState.TRANSFERRED)
             layout.addWidget(widget)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
@@ -89,6 +99,11 @@ class MoveDialog(QDialog):
                                          count=MIN_REASON))
         self.closure_label.setText(tr("Closure reason"))
         self.closure.setAccessibleName(tr("Closure reason"))
+        self.scope_label.setText(tr("Hand over to another scope (team or region) — optional"))
+        self.scope.setAccessibleName(tr("Hand over to another scope (team or region)"))
+        self.scope.setPlaceholderText(trf("e.g. {example}", example="rabat"))
+        self.scope_hint.setText(trf("The case is now in the scope {scope}. Handed over, it leaves this scope "
+                                    "with all its records, and you will no longer see it.", scope=self.case.scope_id))
         self.confirm.setText(trf("Move to: {state}", state=target))
         self.confirm.setAccessibleName(self.confirm.text())
         self.cancel.setText(tr("Cancel"))
@@ -100,10 +115,12 @@ class MoveDialog(QDialog):
         ctx, case_id, target = self.ctx, self.case.id, self.move.target
         reason = self.reason.toPlainText() if needs_reason(self.move) else None
         closure = self.closure.value() if target is CaseState.CLOSED else None
+        to_scope = (self.scope.text().strip() or None) if target is CaseState.TRANSFERRED else None
 
         def move():  # worker thread
             services = ctx.require()
-            return services.cases.move(services.session, case_id, target, reason=reason, closure_reason=closure)
+            return services.cases.move(services.session, case_id, target, reason=reason, closure_reason=closure,
+                                       to_scope=to_scope)
 
         self.confirm.setEnabled(False)
         ctx.ops.run(move, on_done=self._moved, on_error=self._refused, owner=self)
