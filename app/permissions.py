@@ -25,6 +25,7 @@ class Action(str, Enum):
     EXPORT_STATISTICS = "export_statistics"
     MANAGE_USERS = "manage_users"
     PUBLISH_AND_ENROL = "publish_and_enrol"
+    MERGE_CASES = "merge_cases"
 
 
 ACTION_LABELS = {
@@ -40,6 +41,7 @@ ACTION_LABELS = {
     Action.EXPORT_STATISTICS: N_("export anonymised statistics"),
     Action.MANAGE_USERS: N_("manage the users of this device"),
     Action.PUBLISH_AND_ENROL: N_("publish checklists and enrol devices"),
+    Action.MERGE_CASES: N_("merge two cases of the same person"),
 }
 
 _B, _W, _S, _X = Role.BORDER_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.SECRETARIAT
@@ -57,6 +59,7 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.EXPORT_STATISTICS: frozenset({_S, _X}),
     Action.MANAGE_USERS: frozenset({_S, _X}),
     Action.PUBLISH_AND_ENROL: frozenset({_X}),
+    Action.MERGE_CASES: frozenset({_S}),
 }
 
 

@@ -13,6 +13,7 @@ from app.screening.checklist import default_library
 from app.services.cases import CaseService
 from app.services.referrals import ReferralService
 from app.services.screening import ScreeningService
+from app.services.search import SearchService
 from app.services.users import UserService
 from storage.vault import OpenStore, Vault
 
@@ -38,6 +39,7 @@ class Services:
     users: UserService
     screenings: ScreeningService
     referrals: ReferralService
+    search: SearchService
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -52,4 +54,4 @@ def services_for(opened: OpenStore) -> Services:
     referrals = ReferralService(opened.store, cases)
     referrals.seed_directory()  # the shipped sample directory, until the secretariat publishes one
     return Services(opened, cases, UserService(opened.store, opened.keys),
-                    ScreeningService(opened.store, default_library()), referrals)
+                    ScreeningService(opened.store, default_library()), referrals, SearchService(opened.store, cases))

@@ -51,6 +51,9 @@ class AuditAction:
     RESTORED = "restored"
     DEMO_DATA = "demo_data"
     MIGRATED = "migrated"
+    CONFIRMED_DIFFERENT = "confirmed_different"  # a duplicate warning dismissed: two people
+    CASE_MERGED = "case_merged"  # on the kept case: another case was merged into it
+    CASE_MERGED_INTO = "case_merged_into"  # on the merged case: closed into the kept one
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,7 @@ class ClosureReason(Code):
     LOST_CONTACT = "lost_contact"
     TRANSFERRED = "transferred"
     NO_INDICATORS = "no_indicators"
+    MERGED = "merged"  # a duplicate of another case of the same person (SearchService.merge)
 
 
 class ConsentKind(Code):

@@ -349,6 +349,10 @@ class CaseService:
             query = dataclasses.replace(query, border_posts=frozenset({session.user.border_post or ""}))
         return query
 
+    def visible_query(self, session: Session, query: CaseQuery) -> CaseQuery:
+        """``query`` narrowed to the cases the session may see (for other services' reads)."""
+        return self._visible(session, query)
+
     def can_see(self, session: Session, case: Case) -> bool:
         visibility = VISIBILITY[session.role]
         if visibility is Visibility.ALL_SCOPES:

@@ -24,6 +24,7 @@ SECURITY_MD_ROLES = """
 | anonymised statistics | no | no | yes | yes |
 | manage local users | no | no | yes | yes |
 | publish checklists and service directory, enrol and revoke devices | no | no | no | yes |
+| merge two cases of the same person | no | no | yes | no |
 """
 
 ROW_ACTIONS = {
@@ -37,6 +38,8 @@ ROW_ACTIONS = {
     "anonymised statistics": (Action.EXPORT_STATISTICS,),
     "manage local users": (Action.MANAGE_USERS,),
     "publish checklists and service directory, enrol and revoke devices": (Action.PUBLISH_AND_ENROL,),
+    # Not in SECURITY.md yet: issue 6 gives merging duplicate cases to supervisors only.
+    "merge two cases of the same person": (Action.MERGE_CASES,),
 }
 
 COLUMN_ROLES = {
