@@ -401,6 +401,16 @@ def test_the_secretariat_adds_edits_and_deactivates_a_provider(ctx, qtbot):
     assert dialog.selected() is not None and dialog.selected().id == saved.id
     assert "جمعية الأمل للإيواء" in listed(dialog)
 
+    click(qtbot, dialog.findChild(QPushButton, "directoryEdit"))  # the form opens filled in
+    form = dialog.editor
+    assert form.findChild(QLineEdit, "providerNameFr").text() == "Association Al Amal"
+    form.findChild(QLineEdit, "providerPhone").setText("+212536000999")
+    click(qtbot, form.findChild(QPushButton, "providerSave"))
+    settle(ctx, qtbot)
+    edited = services.referrals.provider(services.session, saved.id)
+    assert edited.phone == "+212536000999" and edited.name_ar == "جمعية الأمل للإيواء"
+    assert "+212536000999" in dialog.findChild(QTextBrowser, "directoryDetails").toPlainText()
+
     click(qtbot, dialog.findChild(QPushButton, "directoryDeactivate"))
     settle(ctx, qtbot)
     assert services.referrals.provider(services.session, saved.id).active is False
