@@ -14,10 +14,10 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from app.domain.audit import AuditAction, AuditEvent
-from app.domain.case import Case, Consent
+from app.domain.case import Case, Consent, RiskAssessment
 from app.domain.checks import new_id
 from app.domain.person import Person
 from app.domain.referral import (
@@ -29,9 +29,11 @@ from app.domain.values import CaseState, ConsentDecision, ConsentKind, OverrideB
 from app.errors import FieldError, NotFound, ReferralRefused, ValidationError
 from app.permissions import Action, allowed, require
 from app.ports import CaseStore, Clock
+from app.reports.referral_form import ReferralRecords, form_from_records, referral_form_pdf
 from app.resources import border_posts, load_json
 from app.services.cases import CaseService
 from app.text import N_
+from i18n import gettext_for
 
 S = CaseState
 #: A referral without an answer after this long shows in the "today" view.
@@ -526,6 +528,34 @@ class ReferralService:
             recorded_at=now, recorded_by=session.user.id, provider=provider.id,
             given_by_guardian=given.given_by_guardian, guardian_name=_clean(given.guardian_name),
             override=given.override, override_reason=_clean(given.override_reason))
+
+    # --- the printable referral form --------------------------------------------------------
+    def referral_form(self, session: Session, referral_id: str, language: str = "ar", *,
+                      translate: Callable[[str], str] | None = None) -> bytes:
+        """The referral form as PDF bytes, for whoever may make that referral; audited.
+
+        The bytes are the only copy: nothing is written to disk here (the caller saves the
+        one file the user chose). The audit entry names the referral, never its content.
+        """
+        referral = self.store.get(Referral, referral_id)
+        if referral is None:
+            raise NotFound(kind=N_("referral"), ident=referral_id)
+        case = self.cases.visible_case(session, referral.case_id)
+        require(session.role, Action.URGENT_REFERRAL if referral.urgency is Urgency.IMMEDIATE else Action.CASE_WORK)
+        risks = sorted(self.store.for_case(RiskAssessment, case.id), key=lambda r: r.assessed_at)
+        records = ReferralRecords(
+            referral=referral, case=case, person=self.cases.person_of(case),
+            provider=self.store.get(Provider, referral.provider_id),
+            consent=self.store.get(Consent, referral.consent_id) if referral.consent_id else None,
+            risk=risks[-1] if risks else None,
+            referrer=next((u for u in self.store.users() if u.id == referral.referred_by), None),
+            exporter=session.user, device=session.device_id, exported_at=self.clock.now())
+        translate = translate or gettext_for(language)
+        pdf = referral_form_pdf(form_from_records(records, language, translate), language, translate)
+        with self.store.transaction() as uow:
+            uow.audit(self.cases.event(session, AuditAction.EXPORT, case,
+                                       {"kind": "referral_form", "referral_id": referral.id, "language": language}))
+        return pdf
 
     def may_refer(self, session: Session, urgency: Urgency) -> bool:
         return allowed(session.role, Action.URGENT_REFERRAL if urgency is Urgency.IMMEDIATE else Action.CASE_WORK)
