@@ -21,6 +21,11 @@ What "realistic" means here, roughly (shares are targets, not guarantees):
 * each case is created by one of the given users who may create cases (not the
   secretariat, not disabled), in that user's scope; a border officer only at their own
   post, others at their own post or another post of their scope's users;
+* a case whose path went through a referral is referred to providers of the shipped
+  sample directory near its post, each referral resting on the consent (or override)
+  recorded for THAT provider, with the services received and follow-up tasks for the
+  case's worker (``app.demo_referrals``, which draws from a generator seeded with the
+  case's id);
 * only users of the case's scope act on it (``app.permissions``): social workers and
   supervisors do the case work and write the notes, a supervisor of the scope approves a
   closure (``closure_approved_by`` stays empty when the scope has none). A scope with
@@ -28,8 +33,8 @@ What "realistic" means here, roughly (shares are targets, not guarantees):
   urgent referrals, no notes.
 
 Only the resource files are read (through ``app.resources``), once per process.
-Generating 100,000 cases takes about 15 s of one CPU; most of it is the records' own
-validation.
+Generating 100,000 cases takes about 15 to 20 s of one CPU; most of it is the records' own
+validation (the referral records add about half again to the cases that have them).
 """
 
 from __future__ import annotations
@@ -42,8 +47,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any, Iterator, NamedTuple, Sequence
 
+from app.demo_referrals import Assistance
 from app.domain.case import Case, Consent, Note, RiskAssessment
 from app.domain.person import Document, Person
+from app.domain.referral import FollowUpTask, Referral, ServiceReceived
 from app.domain.user import User
 from app.domain.values import (
     AgeBand, CaseState, ClosureReason, ConsentDecision, ConsentKind, DocumentKind, OverrideBasis,
@@ -74,6 +81,9 @@ class DemoCase:
     risks: tuple[RiskAssessment, ...]
     consents: tuple[Consent, ...]
     notes: tuple[Note, ...]
+    referrals: tuple[Referral, ...] = ()
+    services: tuple[ServiceReceived, ...] = ()
+    tasks: tuple[FollowUpTask, ...] = ()
 
 
 # --- public entry point ----------------------------------------------------------------
@@ -237,27 +247,6 @@ _EARLY_STATES = frozenset({S.DETECTED, S.SCREENING, S.NO_INDICATORS, S.URGENT_PR
 # States border officers reach without case workers: screening, and an urgent referral.
 _FIELD_STATES = frozenset({S.DETECTED, S.SCREENING, S.NO_INDICATORS, S.OTHER_VULNERABILITY, S.PRESUMED_VICTIM,
                            S.URGENT_PROTECTION, S.REFERRED})
-
-# Referral providers (plausible kinds of services; {city} is the case's city).
-_PROVIDERS_FR = (
-    "Centre d'accueil — {city}",
-    "Centre d'accueil — {city}",
-    "Unité intégrée de prise en charge des femmes et des enfants victimes de violence — Hôpital de {city}",
-    "Cellule de prise en charge des femmes et des enfants — Tribunal de première instance de {city}",
-    "Association partenaire d'accompagnement psychosocial — {city}",
-    "Entraide Nationale — Espace multifonctionnel pour femmes, {city}",
-    "Établissement de protection sociale — {city}",
-)
-_PROVIDERS_FOREIGN_FR = _PROVIDERS_FR + ("OIM Maroc — Aide au retour volontaire et à la réintégration",)
-_PROVIDERS_CHILD_FR = (
-    "Centre de protection de l'enfance — {city}",
-    "Unité de protection de l'enfance — {city}",
-)
-_PROVIDERS_AR = (
-    "مركز الاستقبال — {city}",
-    "خلية التكفل بالنساء والأطفال — المحكمة الابتدائية ب{city}",
-    "مؤسسة الرعاية الاجتماعية — {city}",
-)
 
 _OVERRIDE_REASONS = {
     OverrideBasis.CHILD_BEST_INTERESTS: (
@@ -699,12 +688,17 @@ class _Maker:
             risks.append(self._risk(case_id, RiskStage.SCREENING, at("screen_risk"), creator.id, minor, female,
                                     urgent=plan.urgent, danger=danger))
 
+        assist: Assistance | None = None
+        referral_consent: Consent | None = None
+        referrer = creator
         if plan.referral:
             by_officer = plan.urgent and creator.role is Role.BORDER_OFFICER and (not workers or rand() < 0.5)
             referrer = creator if by_officer else worker
-            provider = self._provider(service_post, minor, foreign)
+            # a provider of the (sample) directory near the post, who takes such a person
+            assist = Assistance(case_id, post, person, minor, foreign, plan.urgent)
+            provider = assist.first.id  # consents name the provider by its id, as the referral service does
             if rand() < 0.05:  # refused an earlier proposal
-                other = self._provider(service_post, minor, foreign)
+                other = assist.other_provider().id
                 if other != provider:
                     consents.append(Consent(
                         id=self.uid(), case_id=case_id, kind=ConsentKind.REFERRAL,
@@ -716,20 +710,21 @@ class _Maker:
                     and not person.may_be_minor(at("referral_consent").date()):
                 override = None  # came of age in between: the person decides
             if override is not None:
-                consents.append(Consent(
+                referral_consent = Consent(
                     id=self.uid(), case_id=case_id, kind=ConsentKind.REFERRAL,
                     decision=ConsentDecision.REFUSED if rand() < 0.8 else ConsentDecision.WITHDRAWN,
                     provider=provider, recorded_at=at("referral_consent"), recorded_by=referrer.id,
                     override=override, override_reason=self.choice(_OVERRIDE_REASONS[override]),
-                ))
+                )
             else:
                 guardian_name = self._guardian(person) if (minor and rand() < 0.6) else None
-                consents.append(Consent(
+                referral_consent = Consent(
                     id=self.uid(), case_id=case_id, kind=ConsentKind.REFERRAL,
                     decision=ConsentDecision.GIVEN, provider=provider,
                     recorded_at=at("referral_consent"), recorded_by=referrer.id,
                     given_by_guardian=guardian_name is not None, guardian_name=guardian_name,
-                ))
+                )
+            consents.append(referral_consent)
             if plan.referral_risk:
                 risks.append(self._risk(case_id, RiskStage.BEFORE_REFERRAL, at("referral_risk"), referrer.id,
                                         minor, female, danger=danger))
@@ -772,11 +767,21 @@ class _Maker:
         # notes are case work: none without a social worker or supervisor in the scope
         notes = self._notes(case_id, ctx, post, service_post, times, opened_at, workers, worker) if workers else ()
 
+        referrals: tuple[Referral, ...] = ()
+        services: tuple[ServiceReceived, ...] = ()
+        tasks: tuple[FollowUpTask, ...] = ()
+        if assist is not None and referral_consent is not None:
+            made = assist.records(case=case, level=plan.level, times=times, first_consent=referral_consent,
+                                  referrer=referrer, worker=worker, case_workers=workers, today=self.today,
+                                  now=self.now)
+            consents.extend(made.consents)
+            referrals, services, tasks = made.referrals, made.services, made.tasks
+
         if len(consents) > 1:
             consents.sort(key=lambda c: c.recorded_at)
         if len(risks) > 1:
             risks.sort(key=lambda r: r.assessed_at)
-        return DemoCase(person, case, tuple(risks), tuple(consents), notes)
+        return DemoCase(person, case, tuple(risks), tuple(consents), notes, referrals, services, tasks)
 
     # the case's path -------------------------------------------------------------------
     def _post(self, creator: User) -> str:
@@ -1083,15 +1088,6 @@ class _Maker:
         return f"{self.choice(group['any_first'])[1]} {self.choice(group['family'])[1]}"
 
     # records -----------------------------------------------------------------------------
-    def _provider(self, service_post: str, minor: bool, foreign: bool) -> str:
-        if self.rand() < 0.15:
-            return self.choice(_PROVIDERS_AR).replace("{city}", self.t.city(service_post, "ar"))
-        if minor and self.rand() < 0.6:
-            pool = _PROVIDERS_CHILD_FR
-        else:
-            pool = _PROVIDERS_FOREIGN_FR if foreign else _PROVIDERS_FR  # assisted return: foreigners only
-        return self.choice(pool).replace("{city}", self.t.city(service_post, "fr"))
-
     def _risk(self, case_id: str, stage: RiskStage, at: datetime, by: str, minor: bool, female: bool,
               *, urgent: bool = False, danger: bool = False) -> RiskAssessment:
         rand = self.rand

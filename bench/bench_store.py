@@ -1,7 +1,8 @@
 """The encrypted store against plain SQLite, on the same schema, data and machine.
 
-1. Bulk insert of N complete demo cases (person, case, risks, consents, notes, their outbox
-   field writes and audit entries) through ``CaseService.add_prepared`` into SQLCipher,
+1. Bulk insert of N complete demo cases (person, case, risks, consents, notes, referrals,
+   services received, follow-up tasks, their outbox field writes and audit entries)
+   through ``CaseService.add_prepared`` into SQLCipher,
    against the stdlib ``sqlite3`` writing the very same rows into the same schema
    (same pragmas: WAL, synchronous=FULL, one transaction per 2,000 cases).
 2. One case edit (the change, its outbox rows, a chained audit entry, committed with
@@ -34,7 +35,8 @@ from storage.vault import Vault
 
 PASSPHRASE = "benchmark passphrase, synthetic data only"
 USERNAME = "bench.supervisor"
-TABLES = ("meta", "users", "persons", "cases", "risks", "consents", "notes", "outbox", "audit")
+TABLES = ("meta", "users", "persons", "cases", "risks", "consents", "notes", "referrals", "services", "tasks",
+          "outbox", "audit")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -67,7 +69,7 @@ def run(cases: int, edits: int) -> Path:
     cipher_only = _plain_sqlite_copy(opened.store.db, work / "cipher.db", chunk_rows=2000, cipher=True)
     counts = {t: opened.store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
     writes = sum(len(json.loads(w)) for (w,) in opened.store.db.execute("SELECT writes FROM outbox"))
-    print(f"  rows written: {counts['cases']:,} cases with {counts['persons'] + counts['risks'] + counts['consents'] + counts['notes']:,} "
+    print(f"  rows written: {counts['cases']:,} cases with {sum(counts[t] for t in TABLES[2:-2]) - counts['cases']:,} "
           f"other records, {counts['outbox']:,} outbox changes holding {writes:,} field writes, "
           f"{counts['audit']:,} audit entries")
     print(f"1. bulk insert: Himaya {ours:.2f} s, plain sqlite3 same rows {baseline:.2f} s "

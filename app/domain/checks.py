@@ -79,6 +79,10 @@ class Checker:
 
 
 def has_hidden_controls(value: str) -> bool:
+    # Fast path (most text): a printable string has no character of the Unicode "Other"
+    # categories at all, so no Cc or Cf; only the rest is looked at character by character.
+    if value.isprintable():
+        return False
     for char in value:
         category = unicodedata.category(char)
         if category == "Cf" and char not in _ALLOWED_FORMAT:

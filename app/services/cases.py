@@ -58,6 +58,9 @@ class PreparedCase(Protocol):
     risks: tuple[RiskAssessment, ...]
     consents: tuple[Consent, ...]
     notes: tuple[Note, ...]
+    referrals: tuple[Referral, ...]
+    services: tuple[ServiceReceived, ...]
+    tasks: tuple[FollowUpTask, ...]
 
 
 class CaseService:
@@ -166,7 +169,8 @@ class CaseService:
                 for item in items:
                     uow.put(item.person)
                     uow.put(item.case)
-                    for record in (*item.risks, *item.consents, *item.notes):
+                    for record in (*item.risks, *item.consents, *item.notes, *item.referrals, *item.services,
+                                   *item.tasks):
                         uow.put(record)
                     uow.audit(self._event(session, AuditAction.DEMO_DATA, item.case,
                                           {"case_number": item.case.case_number}))

@@ -19,8 +19,10 @@ from app.domain.user import User
 from app.domain.values import (
     CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis, RiskStage, Role,
 )
+from app.domain.referral import FollowUpTask, Provider, Referral, ReferralStatus, ServiceCategory, Urgency
 from app.lifecycle import CaseFacts, refusals
-from app.resources import agencies, border_posts
+from app.resources import agencies, border_posts, load_json
+from app.services.referrals import distance_km, latest_referral_consent, load_directory_file
 
 S = CaseState
 UTC = timezone.utc
@@ -83,6 +85,7 @@ def test_ids_are_reproducible_uuid4_strings():
     for demo in _sample():
         ids += [demo.person.id, demo.case.id]
         ids += [r.id for r in demo.risks] + [c.id for c in demo.consents] + [n.id for n in demo.notes]
+        ids += [r.id for r in (*demo.referrals, *demo.services, *demo.tasks)]
     assert all(_uuid4(i) for i in ids)
     assert len(set(ids)) == len(ids)
 
@@ -103,7 +106,8 @@ def test_the_id_bits_are_those_of_uuid_version_4():
 
 def test_every_record_is_valid_and_round_trips_through_the_codec():
     for demo in _sample()[:400]:
-        for record in (demo.person, demo.case, *demo.risks, *demo.consents, *demo.notes):
+        for record in (demo.person, demo.case, *demo.risks, *demo.consents, *demo.notes, *demo.referrals,
+                       *demo.services, *demo.tasks):
             assert dataclasses.replace(record) == record  # builds it again: validation runs
             assert from_fields(type(record), record.id, to_fields(record)) == record
 
@@ -122,7 +126,7 @@ def test_case_numbers_are_sequential_and_well_formed():
 def test_records_belong_to_their_case_and_person():
     for demo in _sample():
         assert demo.case.person_id == demo.person.id
-        for record in (*demo.risks, *demo.consents, *demo.notes):
+        for record in (*demo.risks, *demo.consents, *demo.notes, *demo.referrals, *demo.services, *demo.tasks):
             assert record.case_id == demo.case.id
 
 
@@ -364,13 +368,12 @@ def test_risks_and_notes_are_in_the_asked_ranges():
     assert 0.55 < arabic < 0.85  # Arabic mostly, French otherwise
 
 
-def test_referral_consents_name_a_plausible_provider():
+def test_referral_consents_name_a_provider_of_the_directory():
+    providers = _directory()
     for demo in _sample():
         for consent in demo.consents:
             if consent.kind is ConsentKind.REFERRAL:
-                assert consent.provider and "{" not in consent.provider
-                if demo.person.nationality == "MA":  # assisted voluntary return is for foreigners
-                    assert not consent.provider.startswith("OIM")
+                assert consent.provider in providers  # by id, as the referral service records it
 
 
 # --- the arguments ---------------------------------------------------------------------------
@@ -409,3 +412,175 @@ def test_records_are_the_domain_types():
     assert all(isinstance(r, RiskAssessment) for r in demo.risks)
     assert all(isinstance(c, Consent) for c in demo.consents)
     assert all(isinstance(n, Note) for n in demo.notes)
+
+
+# --- referrals, services received, follow-up tasks -----------------------------------------------
+
+@lru_cache(maxsize=None)
+def _directory() -> dict[str, Provider]:
+    return {p.id: p for p in load_directory_file(load_json("services/directory.json"))}
+
+
+STATUS_OF_STATE = {S.REFERRED: {ReferralStatus.SENT}, S.ACCEPTED: {ReferralStatus.ACCEPTED},
+                   S.FOLLOW_UP: {ReferralStatus.COMPLETED},
+                   S.IN_ASSISTANCE: {ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED}}
+
+
+def test_cases_in_care_have_referrals_and_early_ones_none():
+    for demo in _sample():
+        state = demo.case.state
+        if state in STATUS_OF_STATE:
+            assert demo.referrals, state
+            assert demo.referrals[0].status in STATUS_OF_STATE[state], (state, demo.referrals[0].status)
+        if state in (S.DETECTED, S.SCREENING, S.NO_INDICATORS, S.OTHER_VULNERABILITY, S.PRESUMED_VICTIM,
+                     S.URGENT_PROTECTION):
+            assert demo.referrals == demo.services == demo.tasks == ()
+    statuses = Counter(r.status for d in _sample() for r in d.referrals)
+    assert set(statuses) == set(ReferralStatus)
+
+
+def test_every_referral_rests_on_a_consent_that_allows_it():
+    """What ``ReferralService.refer`` checks: the latest referral decision for THAT provider,
+    recorded before the referral, is a consent or an override."""
+    providers = _directory()
+    seen = 0
+    for demo in _sample():
+        for referral in demo.referrals:
+            provider = providers[referral.provider_id]
+            before = [c for c in demo.consents if c.recorded_at <= referral.referred_at]
+            basis = latest_referral_consent(before, provider)
+            assert basis is not None and basis.allows_referral, demo.case.case_number
+            assert basis.id == referral.consent_id and basis.override is referral.override
+            assert referral.provider_name == provider.name_fr
+            seen += 1
+    assert seen > 500
+
+
+def test_referrals_go_to_providers_near_the_post_who_offer_the_service_and_take_the_person():
+    providers, posts = _directory(), border_posts()
+    for demo in _sample()[:800]:
+        post = posts[demo.case.border_post]
+        for referral in demo.referrals:
+            provider = providers[referral.provider_id]
+            assert set(referral.categories) <= set(provider.categories)
+            category = referral.categories[0]
+            offer = [p for p in providers.values() if category in p.categories]
+            minor = demo.person.may_be_minor(demo.case.detected_on)
+            taking = [p for p in offer if p.takes(minor=minor, sex=demo.person.sex.value)]
+            pool = sorted(taking or offer, key=lambda p: distance_km(post["lat"], post["lon"], p.latitude, p.longitude))
+            assert provider in pool[:3], (demo.case.border_post, category, provider.name_fr)
+            if demo.person.nationality == "MA":  # assisted voluntary return is for foreigners
+                assert ServiceCategory.RETURN_REINTEGRATION not in referral.categories
+            if not minor:
+                assert ServiceCategory.CHILD_PROTECTION not in referral.categories
+
+
+def test_referrals_of_children_name_a_guardian_or_say_unaccompanied():
+    children = 0
+    for demo in _sample():
+        for referral in demo.referrals:
+            if demo.person.may_be_minor(referral.referred_at.date()):
+                children += 1
+                assert bool(referral.guardian_name) != referral.unaccompanied
+            else:
+                assert referral.guardian_name is None and not referral.unaccompanied
+    assert children > 10
+
+
+def test_who_refers_and_updates_may_do_so():
+    for demo in _sample():
+        scope = demo.case.scope_id
+        for referral in demo.referrals:
+            referrer = BY_ID[referral.referred_by]
+            assert referrer.scope_id == scope and not referrer.disabled
+            if referrer.role is Role.BORDER_OFFICER:  # only urgent referrals, never a later answer
+                assert referral.urgency is Urgency.IMMEDIATE
+            else:
+                assert referrer.role in (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+            if referral.urgency is Urgency.IMMEDIATE:
+                assert referral.risk_summary and len(referral.risk_summary) >= 10
+            if referral.status is not ReferralStatus.SENT:
+                assert BY_ID[referral.updated_by].role in (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+                assert BY_ID[referral.updated_by].scope_id == scope
+
+
+def test_referral_and_service_dates_follow_the_case():
+    for demo in _sample():
+        case = demo.case
+        end = case.closed_at or NOW
+        for referral in demo.referrals:
+            assert case.opened_at <= referral.referred_at <= end
+            for day in (referral.responded_on, referral.completed_on):
+                assert day is None or day <= end.date()
+        for service in demo.services:
+            assert service.recorded_at <= end and service.received_on <= TODAY
+            assert case.opened_at <= service.recorded_at
+
+
+def test_completed_referrals_left_one_service_per_category_asked():
+    completed = 0
+    for demo in _sample():
+        by_referral = Counter(s.referral_id for s in demo.services)
+        for referral in demo.referrals:
+            if referral.status is ReferralStatus.COMPLETED:
+                completed += 1
+                mine = [s for s in demo.services if s.referral_id == referral.id]
+                assert sorted(s.category for s in mine) == sorted(referral.categories)
+                assert all(s.received_on == referral.completed_on and s.provider_id == referral.provider_id
+                           for s in mine)
+            else:
+                assert by_referral[referral.id] == 0
+        assert all(BY_ID[s.recorded_by].role in (Role.SOCIAL_WORKER, Role.SUPERVISOR) for s in demo.services)
+    assert completed > 300
+
+
+def test_tasks_belong_to_users_of_the_scope_and_closed_cases_have_none_open():
+    for demo in _sample():
+        scope = demo.case.scope_id
+        referrals = {r.id: r for r in demo.referrals}
+        for task in demo.tasks:
+            assignee = BY_ID[task.assigned_to]  # an existing user of the device
+            assert assignee.scope_id == scope and not assignee.disabled
+            if assignee.role is Role.BORDER_OFFICER:  # only to check the answer to their urgent referral
+                assert referrals[task.referral_id].referred_by == assignee.id
+            assert demo.case.opened_at <= task.created_at <= NOW
+            if task.done:
+                assert task.created_at <= task.done_at <= (demo.case.closed_at or NOW)
+                assert BY_ID[task.done_by].role in (Role.SOCIAL_WORKER, Role.SUPERVISOR)
+            if task.referral_id is not None:
+                referral = referrals[task.referral_id]
+                assert task.done == (referral.status is not ReferralStatus.SENT)
+        if not demo.case.state.is_open:
+            assert not any(not t.done and t.referral_id is None for t in demo.tasks)
+
+
+def test_open_tasks_are_overdue_due_today_and_upcoming():
+    open_tasks = [t for d in _sample() for t in d.tasks if not t.done]
+    due = Counter("overdue" if t.due_on < TODAY else "today" if t.due_on == TODAY else "upcoming"
+                  for t in open_tasks)
+    assert all(due[k] >= 20 for k in ("overdue", "today", "upcoming")), due
+    assert {BY_ID[t.assigned_to].role for t in open_tasks} >= {Role.SOCIAL_WORKER, Role.SUPERVISOR}
+
+
+def test_the_new_records_are_stored_with_their_case_and_feed_the_today_view():
+    """``add_prepared`` writes them in the case's transaction chunk; the today view reads them."""
+    from fakes import FakeCaseStore, FakeClock, session_for
+
+    from app.services.cases import CaseService
+    from app.services.referrals import ReferralService
+
+    sample = _sample()[:300]
+    store = FakeCaseStore()
+    store.seed(*USERS)
+    cases = CaseService(store, FakeClock(NOW))
+    creator = session_for(BY_ID[USERS[3].id])  # supervisor.tanger
+    assert cases.add_prepared(creator, sample, chunk=100) == 300
+    assert store.commits == 3
+    for cls, attribute in ((Referral, "referrals"), (FollowUpTask, "tasks")):
+        assert len(store.all(cls)) == sum(len(getattr(d, attribute)) for d in sample)
+    worker = USERS[2]  # worker.tanger
+    view = ReferralService(store, cases).today(session_for(worker), TODAY)
+    mine = [t for d in sample for t in d.tasks if t.assigned_to == worker.id and not t.done]
+    assert len(view.overdue) == sum(t.due_on < TODAY for t in mine) > 0
+    assert len(view.due_today) == sum(t.due_on == TODAY for t in mine)
+    assert all(i.task.assigned_to == worker.id for i in view.overdue + view.due_today + view.upcoming)
