@@ -88,6 +88,15 @@ def test_the_referral_workflow_from_consent_to_services_and_tasks(team_store, cl
     refused(_as_worker(cli, store, "referral", "update", referral, "--status", "accepted"),
             says="a referral cannot move from this status to that one")
 
+    form = store.parent / "referral.pdf"
+    written = _ok(_as_worker(cli, store, "referral", "form", referral, str(form), "--lang", "ar"))
+    assert written.out.strip() == f"Referral form written to {form}." and form.read_bytes().startswith(b"%PDF")
+    refused(_as_worker(cli, store, "referral", "form", referral, str(store.parent / "no" / "form.pdf")),
+            says="No folder")
+    refused(_as_officer(cli, store, "referral", "form", referral, str(store.parent / "officer.pdf")),
+            says="does not allow this")
+    assert not (store.parent / "officer.pdf").exists()
+
     services = _ok(_as_worker(cli, store, "service", "list", number, "--json")).json()
     assert sorted(s["hmy_Category"] for s in services) == ["psychosocial", "shelter"]
     _ok(_as_worker(cli, store, "service", "add", number, "--category", "health", "--provider-name",

@@ -227,6 +227,8 @@ def cmd_referral_form(args: argparse.Namespace) -> int:
     _ = session._
     language = args.lang or _language()
     out = Path(args.out)
+    if not out.parent.is_dir():  # before the export is made and audited
+        raise CliError(_("No folder {path} to write the form into.").format(path=out.parent))
     with unlocked(args) as svc:
         pdf = svc.referrals.referral_form(svc.session, args.referral, language, translate=gettext_for(language))
     out.write_bytes(pdf)
