@@ -250,15 +250,17 @@ def define_bundle(spec: dict[str, Any], config: BuildConfig) -> None:
     cli = analysis("himaya_cli_launcher.py", cli_hidden,
                    EXCLUDED_MODULES + ["PySide6", "shiboken6", "ui.qt", "ui.selftest"])
     linux = not (windows or mac)
-    # strip: Linux only (on macOS it would break code signatures; Windows has no symbols to strip).
-    common = dict(bootloader_ignore_signals=False, strip=linux, upx=False,
+    # strip: Linux only (on macOS it would break code signatures; Windows has no symbols to
+    # strip), and only where binutils' strip is installed.
+    strip = linux and shutil.which("strip") is not None
+    common = dict(bootloader_ignore_signals=False, strip=strip, upx=False,
                   icon=None if linux else icon)  # Linux: the desktop entry carries the icon
     # The desktop app is windowed on Windows and macOS (no console window; an .app needs it).
     gui_exe = EXE(PYZ(gui.pure), gui.scripts, [], exclude_binaries=True, name=NAME, console=linux, **common)
     cli_exe = EXE(PYZ(cli.pure), cli.scripts, [], exclude_binaries=True, name=f"{NAME}-cli", console=True,
                   **common)
     folder = COLLECT(gui_exe, gui.binaries, gui.datas, cli_exe, cli.binaries, cli.datas,
-                     strip=linux, upx=False, name=NAME)
+                     strip=strip, upx=False, name=NAME)
     if mac:
         BUNDLE(folder, name=f"{APP_NAME}.app", icon=icon, bundle_identifier=BUNDLE_ID, version=config.version,
                info_plist={"CFBundleDisplayName": APP_NAME, "CFBundleShortVersionString": config.version,
@@ -302,7 +304,9 @@ def run_pyinstaller(config: BuildConfig, quiet: bool) -> None:
     command = [sys.executable, "-m", "PyInstaller", str(spec), "--noconfirm", "--clean",
                "--distpath", config.dist, "--workpath", str(Path(config.work) / "pyinstaller"),
                "--log-level", "WARN" if quiet else "INFO"]
-    subprocess.run(command, cwd=config.work, check=True)
+    # PyInstaller's cache of processed binaries goes into the work folder, not ~/.cache.
+    env = dict(os.environ, PYINSTALLER_CONFIG_DIR=str(Path(config.work) / "pyinstaller-cache"))
+    subprocess.run(command, cwd=config.work, check=True, env=env)
 
 
 def check_linked(folder: Path) -> list[str]:
