@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPla
 
 from app.domain.checks import new_id
 from app.domain.person import Person
-from app.errors import ValidationError, WrongPassphrase
+from app.errors import WrongPassphrase
 from app.version import build_info
 from i18n.bidi import strip_isolates
 from uikit import PASSPHRASE, make_user, type_text
