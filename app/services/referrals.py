@@ -29,7 +29,6 @@ from app.domain.values import CaseState, ConsentDecision, ConsentKind, OverrideB
 from app.errors import FieldError, NotFound, ReferralRefused, ValidationError
 from app.permissions import Action, allowed, require
 from app.ports import CaseStore, Clock
-from app.reports.referral_form import ReferralRecords, form_from_records, referral_form_pdf
 from app.resources import border_posts, load_json
 from app.services.cases import CaseService
 from app.text import N_
@@ -537,6 +536,9 @@ class ReferralService:
         The bytes are the only copy: nothing is written to disk here (the caller saves the
         one file the user chose). The audit entry names the referral, never its content.
         """
+        # The PDF layer (reportlab) loads on first use: it is not needed to start the app.
+        from app.reports.referral_form import ReferralRecords, form_from_records, referral_form_pdf
+
         referral = self.store.get(Referral, referral_id)
         if referral is None:
             raise NotFound(kind=N_("referral"), ident=referral_id)
