@@ -8,6 +8,13 @@ from a separate count, so the first rows show before the store has counted every
 Every query runs through ``ctx.ops``. A generation counter stamps each request: a page
 or a count that belongs to an older query (the user typed another letter meanwhile) is
 dropped when it arrives, and the older requests are cancelled so the worker skips them.
+
+Text typed in the search box goes to the store's cross-script index (``CaseQuery.text``:
+محمد finds Mohamed). While no column is chosen for sorting, a search that matches at most
+``RANK_WINDOW`` cases is shown whole and ranked, best first, as ``SearchService.search``
+ranks it, each row with why it matched (the name's and number's tooltip). A broader search
+(a first letter or two) keeps the store's order and pages: ranking thousands of equally
+weak matches would cost time and tell the user nothing.
 """
 
 from __future__ import annotations
@@ -26,9 +33,9 @@ from app.text import N_
 from i18n.bidi import isolate, isolate_ltr
 from i18n.formatting import format_date
 from ui.composition import Services
-from ui.qt.cases.labels import SEX_LABELS
+from ui.qt.cases.labels import SEX_LABELS, join
 from ui.qt.context import AppContext, Locked
-from ui.qt.lang import language, render_error, tr
+from ui.qt.lang import language, render_error, tr, trf
 from ui.qt.ops import Cancel, Operation
 
 COL_NUMBER, COL_NAME, COL_SEX, COL_NATIONALITY, COL_POST, COL_DETECTED, COL_STATE = range(7)
@@ -43,6 +50,13 @@ HEADERS = {
     COL_DETECTED: N_("Detected on"),
     COL_STATE: N_("State"),
 }
+
+#: A search matching at most this many cases is shown ranked, all at once (see the docstring).
+RANK_WINDOW = 500
+#: Cases ranked at most to order a filtered search (the ranking itself ignores the filters).
+RANK_DEPTH = 1500
+#: The store's own order, used while no column is chosen: the only order a text search is ranked in.
+DEFAULT_SORT = "opened_at"
 
 #: What each sortable column sorts on in the store; the others cannot be sorted.
 SORT_KEYS = {
@@ -98,6 +112,39 @@ def _date_text(value: Any, lang: str) -> str:
     return format_date(value, lang, "medium")
 
 
+def is_ranked(query: CaseQuery) -> bool:
+    """Whether ``query`` is shown ranked: text typed and no column chosen for sorting."""
+    return bool(query.text.strip()) and query.sort == DEFAULT_SORT
+
+
+def ranked_rows(services: Services, query: CaseQuery) -> tuple[list[CaseRow], dict[str, tuple[str, ...]] | None]:
+    """Worker thread: the rows of a text search, best first, and why each matched.
+
+    The rows are the store's (every filter and the session's visibility applied there);
+    ``SearchService.search`` only orders them and says why. More than ``RANK_WINDOW`` rows:
+    they come back in the store's order with no reasons (None), to be paged as usual.
+    """
+    rows = services.cases.list_cases(services.session, query)
+    if len(rows) > RANK_WINDOW:
+        return rows, None
+    if not rows:
+        return rows, {}
+    filtered = bool(query.states or query.border_posts or query.assigned_to or query.detected_from
+                    or query.detected_to)
+    # Unfiltered, the rows are the search's own best matches; filtered, they may rank lower.
+    matches = services.search.search(services.session, query.text, limit=RANK_DEPTH if filtered else len(rows))
+    ids = {row.id for row in rows}
+    order = {m.case_id: i for i, m in enumerate(matches) if m.case_id in ids}
+    # A row the ranking did not reach keeps its place in the store's order, after the ranked ones.
+    ranked = sorted(rows, key=lambda row: order.get(row.id, len(order)))
+    return ranked, {m.case_id: m.reasons for m in matches if m.case_id in ids}
+
+
+def reasons_text(reasons: tuple[str, ...]) -> str:
+    """Why a case matched, in the interface language (reasons are msgids)."""
+    return trf("Why it matches: {reasons}", reasons=join(tr(r) for r in reasons)) if reasons else ""
+
+
 def name_text(row: CaseRow, lang: str) -> str:
     """Both scripts, each isolated; the Arabic name leads in the Arabic interface."""
     arabic, latin = (row.name_ar or "").strip(), (row.name_latin or "").strip()
@@ -126,6 +173,7 @@ class CaseListModel(QAbstractTableModel):
         self._exhausted = False
         self._operations: list[Operation] = []
         self._italic: QFont | None = None
+        self._why: dict[str, tuple[str, ...]] | None = None  # case id → reasons, when ranked
         language.changed.connect(self.retranslate)
 
     # --- what the panel uses ------------------------------------------------------------
@@ -150,6 +198,15 @@ class CaseListModel(QAbstractTableModel):
     def active(self) -> bool:
         """A query is set (False before the first one and after ``clear``)."""
         return self._active
+
+    @property
+    def ranked(self) -> bool:
+        """The rows on screen are a search's matches, best first (not the store's order)."""
+        return self._why is not None
+
+    def reasons(self, case_id: str) -> tuple[str, ...]:
+        """Why a case on screen matched the search (msgids, strongest first); () if unranked."""
+        return (self._why or {}).get(case_id, ())
 
     def case_row(self, row: int) -> CaseRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -182,6 +239,7 @@ class CaseListModel(QAbstractTableModel):
         self._active = False
         self.beginResetModel()
         self._rows = []
+        self._why = None
         self._total = None
         self._exhausted = False
         self.endResetModel()
@@ -219,6 +277,8 @@ class CaseListModel(QAbstractTableModel):
             return int(_LEADING)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_STATE:
             return tr(STATE_HELP[row.state])
+        if role == Qt.ItemDataRole.ToolTipRole and column in (COL_NUMBER, COL_NAME) and self._why:
+            return reasons_text(self._why.get(row.id, ())) or None
         if role == Qt.ItemDataRole.FontRole and column == COL_NAME and not (row.name_ar or row.name_latin):
             if self._italic is None:
                 self._italic = QFont()
@@ -292,6 +352,13 @@ class CaseListModel(QAbstractTableModel):
         limit = self.page_size if replace else max(self.page_size, len(self._rows))
         if replace:
             self._total = None  # the old count must not decide whether more rows exist
+        if is_ranked(self._query):
+            # One more than the window: whether the search is narrow enough to rank is known
+            # from the answer itself, without counting first.
+            query = dataclasses.replace(self._query, offset=0, limit=max(limit, RANK_WINDOW + 1))
+            self._run(lambda svc: ranked_rows(svc, query),
+                      lambda found: self._on_first(generation, query, found[0], replace, found[1]))
+            return
         query = dataclasses.replace(self._query, offset=0, limit=limit)
         self._run(lambda svc: svc.cases.list_cases(svc.session, query),
                   lambda rows: self._on_first(generation, query, rows, replace))
@@ -310,12 +377,14 @@ class CaseListModel(QAbstractTableModel):
                                      on_error=lambda exc: self._on_error(generation, exc))
         self._operations = [op for op in self._operations if not op.done] + [operation]
 
-    def _on_first(self, generation: int, query: CaseQuery, rows: list[CaseRow], replace: bool) -> None:
+    def _on_first(self, generation: int, query: CaseQuery, rows: list[CaseRow], replace: bool,
+                  why: dict[str, tuple[str, ...]] | None = None) -> None:
         if generation != self._generation:
             return  # an older query's answer, arriving late
         # Still "fetching" while the rows go in: a view reacting to the change must not
         # ask for a page from an offset that is about to move.
         self._exhausted = len(rows) < query.limit
+        self._why = why
         if replace:
             self.beginResetModel()
             self._rows = list(rows)
