@@ -195,6 +195,7 @@ class Workspace(QWidget):
     def _new_case_dialog(self) -> NewCaseDialog:
         dialog = NewCaseDialog(self.ctx, self)
         dialog.created.connect(self.case_created)
+        dialog.open_existing.connect(self.show_case)  # the duplicate warning's "open the existing case"
         return dialog
 
     def case_created(self, case_id: str) -> None:

@@ -1,29 +1,47 @@
-"""Registering a new case at a border screening: only the minimum, everything about the person optional."""
+"""Registering a new case at a border screening: only the minimum, everything about the person optional.
+
+Before the case is written, the person typed is checked against the cases the worker may
+see (``SearchService.duplicates``, on the worker thread, in the same operation as the
+registration when nothing looks alike, so a clean registration costs one trip). Likely
+matches are shown in a ``DuplicateDialog``: open the existing case (nothing is written),
+register anyway (then each shown case is recorded as a different person), or go back to
+the form as typed.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
-from PySide6.QtCore import QDate, Signal
+from typing import Callable, Sequence
+
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QStyle, QVBoxLayout, QWidget,
 )
 
+from app.domain.case import Case
 from app.domain.checks import new_id
 from app.domain.person import Person
 from app.domain.values import Role
-from app.errors import ValidationError
+from app.errors import HimayaError, ValidationError
+from app.services.search import Match
 from app.resources import agencies, border_posts
 from app.text import N_
+from ui.composition import Services
+from ui.qt.cases.duplicates import OPEN, PROCEED, REGISTER_ANYWAY, DuplicateDialog
 from ui.qt.cases.labels import agency_name, post_name
 from ui.qt.cases.person_form import PersonForm
 from ui.qt.cases.widgets import ChoiceCombo, date_box, hint_label
 from ui.qt.context import AppContext
 from ui.qt.lang import language, tr
 
+log = logging.getLogger(__name__)
+
 
 class NewCaseDialog(QDialog):
     created = Signal(str)  # case id
+    open_existing = Signal(str)  # case id: the person already had this case; nothing was written
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +50,9 @@ class NewCaseDialog(QDialog):
         self.setModal(True)
         self.setMinimumWidth(560)
         self.case_id: str | None = None
+        self.duplicates: DuplicateDialog | None = None  # the warning on screen, if any
+        self._person: Person | None = None  # the person checked, registered as is after the warning
+        self._register: Callable[[Services, Person], Case] | None = None
         user = ctx.require().session.user
         self._border_officer = user.role is Role.BORDER_OFFICER
 
@@ -115,15 +136,67 @@ class NewCaseDialog(QDialog):
         detected_on = date(day.year(), day.month(), day.day())
         post, agency = self.post.value(), self.agency.value()
         ctx = self.ctx
+        person_id = new_id()
 
-        def register():  # worker thread: no widgets here
-            services = ctx.require()
-            person = Person(id=new_id(), **values)
+        def register(services: Services, person: Person) -> Case:  # worker thread
             return services.cases.register(services.session, person, border_post=post,
                                            detecting_agency=agency, detected_on=detected_on)
 
+        def check_then_register():  # worker thread: no widgets here
+            services = ctx.require()
+            person = Person(id=person_id, **values)  # invalid values come back as field errors
+            matches = services.search.duplicates(services.session, person)
+            if matches:
+                return person, matches, None
+            return person, [], register(services, person)
+
+        self._register = register
         self.create_button.setEnabled(False)
-        ctx.ops.run(register, on_done=self._created, on_error=self._failed, owner=self)
+        ctx.ops.run(check_then_register, on_done=self._checked, on_error=self._failed, owner=self)
+
+    def _checked(self, found: tuple[Person, Sequence[Match], Case | None]) -> None:
+        person, matches, case = found
+        if case is not None:
+            self._created(case)
+            return
+        self._person = person
+        if self.duplicates is not None:
+            self.duplicates.deleteLater()
+        self.duplicates = DuplicateDialog(matches, REGISTER_ANYWAY, self)
+        self.duplicates.decided.connect(self._decided)
+        self.duplicates.open()
+
+    def _decided(self, choice: str) -> None:
+        dialog, person = self.duplicates, self._person
+        if dialog is None or person is None:
+            return
+        if choice == OPEN and dialog.chosen_case_id:
+            self.open_existing.emit(dialog.chosen_case_id)
+            self.reject()  # nothing was written; what was typed goes with the dialog
+        elif choice == PROCEED:
+            self._register_anyway(person, [m.case_id for m in dialog.matches])
+        else:  # BACK: the form as typed, to correct a name or a year
+            self.create_button.setEnabled(True)
+            self.form.first_name.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _register_anyway(self, person: Person, others: list[str]) -> None:
+        ctx, register = self.ctx, self._register
+        if register is None:
+            return
+
+        def write() -> Case:  # worker thread
+            services = ctx.require()
+            case = register(services, person)
+            for other in others:  # not warned about this pair again
+                try:
+                    services.search.confirm_different(services.session, case.id, other)
+                except HimayaError as exc:
+                    # The case is written: failing here would invite a second registration.
+                    # Without the record the pair is only warned about again.
+                    log.warning("different-person decision not recorded: %s", type(exc).__name__)
+            return case
+
+        ctx.ops.run(write, on_done=self._created, on_error=self._failed, owner=self)
 
     def _created(self, case) -> None:  # noqa: ANN001 - app.domain.case.Case
         self.case_id = case.id

@@ -1,29 +1,45 @@
-"""The Person tab: read the person's details; Edit, then Save or Cancel."""
+"""The Person tab: read the person's details; Edit, then Save or Cancel.
+
+A save that changes who the person is (names, sex, birth, nationality, phone) first asks
+``SearchService.duplicates`` about the edited person, leaving out this case and the cases
+already confirmed as someone else; likely matches are shown in the duplicate warning
+before anything is written (see ``ui.qt.cases.duplicates``).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 from app.domain.person import Person
-from app.errors import StaleRecord, ValidationError
+from app.errors import HimayaError, StaleRecord, ValidationError
 from app.permissions import Action
 from ui.qt.cases.case_data import CaseTab
+from ui.qt.cases.duplicates import OPEN, PROCEED, SAVE_ANYWAY, DuplicateDialog
 from ui.qt.cases.person_form import PersonForm
 from ui.qt.cases.widgets import error_label, hint_label
 from ui.qt.context import AppContext
 from ui.qt.lang import tr
 
 
+#: The fields whose change may make the person look like someone already known.
+IDENTITY_FIELDS = ("first_name", "second_name", "first_name_ar", "second_name_ar", "sex", "birth_date",
+                   "birth_year", "age_band", "nationality", "mobile_phone")
+
+
 class PersonTab(CaseTab):
+    open_case = Signal(str)  # case id: the duplicate warning's "open the existing case"
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("tabPerson")
         self.editing = False
         self._stale = False
+        self.duplicates: DuplicateDialog | None = None  # the warning on screen, if any
+        self._checked_person: Person | None = None
         self.form = PersonForm(full=True)
         self.form.set_editable(False)
         self.edit_button = QPushButton(objectName="personEdit")
@@ -85,6 +101,11 @@ class PersonTab(CaseTab):
 
     def clear(self) -> None:
         self._stale = False
+        if self.duplicates is not None:  # locking: the warning shows names, it goes too
+            self.duplicates.reject()
+            self.duplicates.deleteLater()
+            self.duplicates = None
+        self._checked_person = None
         self._set_editing(False)
         self.message.setVisible(False)
         super().clear()
@@ -121,13 +142,56 @@ class PersonTab(CaseTab):
             self.form.errors.show(exc)
             return
         ctx, case_id = self.ctx, loaded.file.case.id
+        check = any(getattr(base, name) != values[name] for name in IDENTITY_FIELDS if name in values)
 
         def update():  # worker thread: the new Person validates here, its errors come back inline
             services = ctx.require()
-            return services.cases.update_person(services.session, case_id, dataclasses.replace(base, **values))
+            new = dataclasses.replace(base, **values)
+            if check:
+                matches = services.search.duplicates(services.session, new, exclude_case_id=case_id)
+                if matches:
+                    return new, matches
+            return services.cases.update_person(services.session, case_id, new), []
 
         self.save_button.setEnabled(False)
-        ctx.ops.run(update, on_done=self._saved, on_error=self._failed, owner=self)
+        ctx.ops.run(update, on_done=self._checked, on_error=self._failed, owner=self)
+
+    def _checked(self, found: tuple[Person, list]) -> None:
+        person, matches = found
+        if not matches:
+            self._saved(person)
+            return
+        self._checked_person = person
+        if self.duplicates is not None:
+            self.duplicates.deleteLater()
+        self.duplicates = DuplicateDialog(matches, SAVE_ANYWAY, self)
+        self.duplicates.decided.connect(self._decided)
+        self.duplicates.open()
+
+    def _decided(self, choice: str) -> None:
+        dialog, person, loaded = self.duplicates, self._checked_person, self.loaded
+        if dialog is None or person is None or loaded is None:
+            return
+        if choice == OPEN and dialog.chosen_case_id:
+            self.cancel()  # the edit is dropped: the worker goes to the case already known
+            self.open_case.emit(dialog.chosen_case_id)
+            return
+        if choice != PROCEED:
+            self.save_button.setEnabled(True)  # Back: still editing, as typed
+            return
+        ctx, case_id, others = self.ctx, loaded.file.case.id, [m.case_id for m in dialog.matches]
+
+        def write() -> Person:  # worker thread
+            services = ctx.require()
+            saved = services.cases.update_person(services.session, case_id, person)
+            for other in others:
+                try:
+                    services.search.confirm_different(services.session, case_id, other)
+                except HimayaError:
+                    pass  # saved; without the record the pair is only warned about again
+            return saved
+
+        ctx.ops.run(write, on_done=self._saved, on_error=self._failed, owner=self)
 
     def _save_shortcut(self) -> None:
         if self.editing and self.save_button.isEnabled():
