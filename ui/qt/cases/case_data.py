@@ -9,12 +9,24 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from app.domain.audit import AuditEntry
+from app.domain.link import LinkKind
 from app.domain.values import ROLE_LABELS, Role
-from app.errors import PermissionDenied
+from app.errors import NotFound, PermissionDenied
 from app.permissions import ACTION_LABELS, Action, allowed
 from app.services.cases import CaseFile
+from ui.composition import Services
 from ui.qt.context import AppContext
 from ui.qt.lang import language, render_error, tr
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A decision about this case and another: merged into it, merged from it, or a different person."""
+
+    kind: LinkKind
+    outgoing: bool  # this case is the link's first case (for a merge: this case was merged away)
+    other_id: str
+    other_number: str | None  # None: a case the user may not see (its number is not told)
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,7 @@ class Loaded:
     history: tuple[AuditEntry, ...]
     names: dict[str, str]  # user id → display name
     role: Role
+    links: tuple[LinkView, ...] = ()
 
     def may(self, action: Action) -> bool:
         return allowed(self.role, action)
@@ -44,7 +57,21 @@ def load_case(ctx: AppContext, case_id: str, *, record_view: bool = True) -> Loa
     file = services.cases.open_case(session, case_id, record_view=record_view)
     history = tuple(services.cases.history(session, case_id))
     names = {user.id: user.display_name for user in services.opened.store.users()}
-    return Loaded(file, history, names, session.role)
+    return Loaded(file, history, names, session.role, load_links(services, case_id))
+
+
+def load_links(services: Services, case_id: str) -> tuple[LinkView, ...]:
+    """Worker thread: the duplicate decisions about a case, with the other cases' numbers."""
+    session, views = services.session, []
+    for link in services.search.links(session, case_id):
+        outgoing = link.case_id == case_id
+        other = link.other_case_id if outgoing else link.case_id
+        try:
+            number: str | None = services.cases.visible_case(session, other).case_number
+        except NotFound:
+            number = None
+        views.append(LinkView(link.kind, outgoing, other, number))
+    return tuple(views)
 
 
 class CaseTab(QWidget):

@@ -1,25 +1,32 @@
 """The case file: what a worker opens to work on one person's case.
 
-A header (case number, state, post, date, an urgent-risk banner), the lifecycle moves the
-role may make, and tabs. Everything is loaded in one operation and re-loaded after each
+A header (case number, state, post, date, an urgent-risk banner, the duplicate decisions
+about the case — merged into or from another case, confirmed as a different person — with
+links to those cases), the lifecycle moves the role may make, a supervisor's "Merge with
+another case…", and tabs. Everything is loaded in one operation and re-loaded after each
 change; ``clear()`` (called on lock) drops every piece of case data the panel holds.
 """
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QStyle, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from app.domain.values import CaseState
+from app.domain.link import LinkKind
+from app.domain.values import CaseState, ClosureReason
 from app.lifecycle import Transition
-from app.permissions import VISIBILITY, Visibility
+from app.permissions import VISIBILITY, Action, Visibility
 from app.text import N_
 from i18n.bidi import isolate_ltr
 from i18n.formatting import format_date
-from ui.qt.cases.case_data import CaseTab, Loaded, load_case
+from ui.qt.cases.case_data import CaseTab, LinkView, Loaded, load_case
 from ui.qt.cases.labels import DANGER_FLAGS, URGENT_FLAG_LABELS, post_name, state_label
+from ui.qt.cases.merge_dialog import MergeDialog
 from ui.qt.cases.move_dialog import MoveDialog
 from ui.qt.cases.notes_history import HistoryTab, NotesTab
 from ui.qt.cases.person_tab import PersonTab
@@ -62,6 +69,7 @@ class CaseFilePanel(QWidget):
         self.case_id: str | None = None
         self.loaded: Loaded | None = None
         self.move_dialog: MoveDialog | None = None
+        self.merge_dialog: MergeDialog | None = None
         self.move_buttons: dict[CaseState, QPushButton] = {}
         self._token = 0
         self._error: BaseException | None = None
@@ -90,6 +98,13 @@ class CaseFilePanel(QWidget):
         self.state = QLabel(objectName="caseState")
         self.post = QLabel(objectName="caseBorderPost")
         self.detected = QLabel(objectName="caseDetected")
+        self.links = QLabel(objectName="caseLinks", wordWrap=True)
+        self.links.setTextFormat(Qt.TextFormat.RichText)
+        self.links.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                           | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.links.linkActivated.connect(self._open_link)
+        self.merge_button = QPushButton(objectName="caseMerge")
+        self.merge_button.clicked.connect(self.ask_merge)
         self.banner = QFrame(objectName="caseUrgentBanner")
         self.banner_title = QLabel(objectName="caseUrgentTitle", wordWrap=True)
         self.banner_title.setStyleSheet("font-weight: 600;")
@@ -111,11 +126,13 @@ class CaseFilePanel(QWidget):
             self.tabs.addTab(tab, "")
             tab.edited.connect(self._after_edit)
             tab.reload_requested.connect(self.reload)
+        self.person_tab.open_case.connect(self.show_case)  # its duplicate warning's "open the existing case"
 
         top = QHBoxLayout()
         top.addWidget(self.number)
         top.addWidget(self.state)
         top.addStretch(1)
+        top.addWidget(self.merge_button)
         facts = QHBoxLayout()
         facts.addWidget(self.post)
         facts.addSpacing(24)
@@ -129,6 +146,7 @@ class CaseFilePanel(QWidget):
         layout = QVBoxLayout(content)
         for row in (top, facts):
             layout.addLayout(row)
+        layout.addWidget(self.links)
         layout.addWidget(self.banner)
         layout.addLayout(moves)
         layout.addWidget(self.load_error)
@@ -182,10 +200,11 @@ class CaseFilePanel(QWidget):
         self._token += 1
         self.case_id, self.loaded, self._error = None, None, None
         self._handed_over = None
-        if self.move_dialog is not None:
-            self.move_dialog.reject()
-            self.move_dialog.deleteLater()
-            self.move_dialog = None
+        for dialog in (self.move_dialog, self.merge_dialog):
+            if dialog is not None:
+                dialog.reject()
+                dialog.deleteLater()
+        self.move_dialog = self.merge_dialog = None
         for tab in self.case_tabs:
             tab.clear()
         self._render()
@@ -213,6 +232,9 @@ class CaseFilePanel(QWidget):
             self.tabs.setTabText(index, tr(title))
         self.tabs.setAccessibleName(tr("Case file"))
         self.moves_label.setText(tr("Next steps:"))
+        self.merge_button.setText(tr("Merge with another case…"))
+        self.merge_button.setAccessibleName(tr("Merge with another case"))
+        self.merge_button.setToolTip(tr("Close a duplicate case of the same person into the case that is kept"))
         self._render()
 
     def _render(self) -> None:
@@ -230,6 +252,9 @@ class CaseFilePanel(QWidget):
             for label in (self.number, self.state, self.post, self.detected, self.banner_title, self.banner_flags):
                 label.clear()
             self.banner.setVisible(False)
+            self.links.clear()
+            self.links.setVisible(False)
+            self.merge_button.setVisible(False)
             self._set_moves(())
             return
         case = loaded.file.case
@@ -245,8 +270,53 @@ class CaseFilePanel(QWidget):
         else:
             self.post.setText(trf("Office: {office}", office=case.office or ""))
         self.detected.setText(trf("Detected on {date}", date=format_date(case.detected_on, language.code)))
+        self._render_links()
+        # Supervisors only (the service refuses anyone else); a case merged away is merged no more.
+        self.merge_button.setVisible(loaded.may(Action.MERGE_CASES))
+        self.merge_button.setEnabled(case.closure_reason is not ClosureReason.MERGED)
         self._render_banner()
         self._set_moves(loaded.file.moves)
+
+    def _render_links(self) -> None:
+        lines = [_link_line(link) for link in (self.loaded.links if self.loaded else ())]
+        self.links.setText("<br>".join(lines))
+        self.links.setVisible(bool(lines))
+        merged = self.loaded is not None and any(
+            link.kind is LinkKind.MERGED_INTO and link.outgoing for link in self.loaded.links)
+        # A case merged away must not be mistaken for a live one: its line stands out.
+        self.links.setStyleSheet("background: #fff4ce; color: #5c4300; border-radius: 6px; padding: 6px;"
+                                 if merged else "color: #4a4740;")
+        self.links.setAccessibleName(_plain(lines))
+
+    def _open_link(self, href: str) -> None:
+        if href.startswith("case:"):
+            self.show_case(href[len("case:"):])
+
+    def ask_merge(self) -> None:
+        if self.loaded is None or not self.loaded.may(Action.MERGE_CASES):
+            return
+        if self.merge_dialog is not None:
+            self.merge_dialog.deleteLater()  # one at a time: what was typed in the last one goes too
+        self.merge_dialog = MergeDialog(self.ctx, self.loaded.file, self)
+        self.merge_dialog.accepted.connect(self._after_merge)
+        self.merge_dialog.open()
+
+    def _after_merge(self) -> None:
+        """Show the kept case (the merged one now says where it went), and tell the list."""
+        dialog = self.merge_dialog
+        if dialog is None or dialog.kept_case_id is None or dialog.merged_case_id is None:
+            return
+        kept, merged = dialog.kept_case_id, dialog.merged_case_id
+        if kept == self.case_id:
+            self.reload()
+        else:
+            self.show_case(kept)
+        self.changed.emit(kept)
+        self._announcing = True  # our own announcement must not load the case a second time
+        try:
+            self.ctx.hub.cases_changed.emit([kept, merged])
+        finally:
+            self._announcing = False
 
     def _render_banner(self) -> None:
         risk = self.loaded.file.latest_risk if self.loaded else None
@@ -302,3 +372,30 @@ class CaseFilePanel(QWidget):
         self._render()
         self.changed.emit(moved.id)  # the list asks the store again: the case is gone from it
         self.ctx.hub.cases_changed.emit([moved.id])
+
+
+_LINK_TEXTS = {  # (kind, outgoing) → with the other case's number, and when it may not be told
+    (LinkKind.MERGED_INTO, True): (N_("This case was merged into case {number}."),
+                                   N_("This case was merged into a case outside your list.")),
+    (LinkKind.MERGED_INTO, False): (N_("Case {number} was merged into this case."),
+                                    N_("A case outside your list was merged into this case.")),
+    (LinkKind.DIFFERENT_PERSON, True): (N_("Confirmed as a different person from case {number}."),
+                                        N_("Confirmed as a different person from a case outside your list.")),
+    (LinkKind.DIFFERENT_PERSON, False): (N_("Confirmed as a different person from case {number}."),
+                                         N_("Confirmed as a different person from a case outside your list.")),
+}
+
+
+def _link_line(link: LinkView) -> str:
+    """One decision as rich text, the other case's number a link that opens it."""
+    known, unknown = _LINK_TEXTS[(link.kind, link.outgoing)]
+    if link.other_number is None:
+        return html.escape(tr(unknown))
+    anchor = (f'<a href="case:{html.escape(link.other_id, quote=True)}">'
+              f"{html.escape(isolate_ltr(link.other_number))}</a>")
+    before, _, after = tr(known).partition("{number}")
+    return f"{html.escape(before)}{anchor}{html.escape(after)}"
+
+
+def _plain(lines: list[str]) -> str:
+    return "\n".join(QTextDocumentFragment.fromHtml(line).toPlainText() for line in lines)

@@ -125,6 +125,9 @@ _AUDIT_LABELS = {
     AuditAction.SCREENING_COMPLETED: N_("Screening completed"),
     AuditAction.EXPORT: N_("Case exported"),
     AuditAction.DEMO_DATA: N_("Demonstration case created"),
+    AuditAction.CONFIRMED_DIFFERENT: N_("Confirmed as a different person from a case that looked alike"),
+    AuditAction.CASE_MERGED: N_("Another case of the same person was merged into this case"),
+    AuditAction.CASE_MERGED_INTO: N_("Merged into another case of the same person"),
 }
 
 
@@ -173,6 +176,9 @@ def agency_name(code: str | None) -> str:
     return (agency.get(language.code) or agency["en"]) if agency else (code or "")
 
 
+_MERGED = N_("Merged into another case")  # a closure reason only SearchService.merge sets
+
+
 def audit_text(entry: AuditEntry) -> str:
     """One audit entry of a case in words."""
     action, details = entry.event.action, dict(entry.event.details)
@@ -180,8 +186,9 @@ def audit_text(entry: AuditEntry) -> str:
         source, target = _state(details.get("from")), _state(details.get("to"))
         reason = details.get("closure_reason")
         if reason and reason in {r.value for r in ClosureReason}:
+            label = CLOSURE_REASON_LABELS.get(ClosureReason(reason), _MERGED)
             return trf("Case moved from {source} to {target} (closure reason: {reason})",
-                       source=source, target=target, reason=tr(CLOSURE_REASON_LABELS[ClosureReason(reason)]))
+                       source=source, target=target, reason=tr(label))
         return trf("Case moved from {source} to {target}", source=source, target=target)
     if action == AuditAction.PERSON_UPDATED:
         fields = [tr(PERSON_FIELD_LABELS[f]) for f in details.get("fields", []) if f in PERSON_FIELD_LABELS]
@@ -198,6 +205,10 @@ def audit_text(entry: AuditEntry) -> str:
             return trf("Consent recorded: {kind}, {decision}, with an override ({basis})",
                        kind=kind, decision=decision, basis=basis)
         return trf("Consent recorded: {kind}, {decision}", kind=kind, decision=decision)
+    if action == AuditAction.CASE_MERGED and details.get("merged_case_number"):
+        return trf("Case {number} was merged into this case", number=details["merged_case_number"])
+    if action == AuditAction.CASE_MERGED_INTO and details.get("keep_case_number"):
+        return trf("Merged into case {number}", number=details["keep_case_number"])
     if action in _AUDIT_LABELS:
         return tr(_AUDIT_LABELS[action])
     return trf("Other recorded action ({code})", code=action)
