@@ -13,7 +13,8 @@ Four layers, each documented at its function (docs/SEARCH.md has the whole pictu
    Persian and Urdu look-alikes (ک ی ۀ ھ …) become the Arabic letters; Latin is
    case-folded and loses its accents (West African letters ɛ ɔ ɓ ɗ ƙ ƴ map to their plain
    forms); Arabic-Indic digits become ASCII; apostrophes join (N'Diaye → ndiaye) and
-   every other non-letter separates.
+   every other non-letter separates, and so does a ة followed by a letter (it only ends
+   words: فاطمةالزهراء is فاطمة الزهراء typed without the space).
 2. ``name_tokens(text)``: the words of a name with compound names joined, so that
    عبد الله = عبدالله, Abd Allah = Abdallah, Ben Ali = Benali, El Alaoui = Elalaoui.
    Particles (عبد أبو بو بن ابن بنت ولد آيت and the article ال; abd/abdel/abdul…, abu/abou/
@@ -57,6 +58,9 @@ Choices made on purpose (and their limits):
   skeletons of different names can be equal (Samir/Samira, Hamid/Hamed, Saad/Said). The
   phonetic ranking, exact spelling and, for duplicates, sex and age keep them apart.
 * Medial w/y and و/ي are vowels: Diallo = ديالو, Meryem = مريم, Sayed = سيد.
+* A man's name and the woman's name made of it (Samir, Samira; سمير, سميرة; Amine,
+  Amina) have one skeleton; their endings (Latin -a, Arabic ة against a consonant) tell
+  them apart, unless the table says they are one name (Ibrahim, Ibrahima; Mariam, Mariama).
 * Latin g before e/i is read as J (French Gilali = جيلالي); an English hard g before e/i
   (Gideon) misses, and a Moroccan g for ق is only found through the Arabic variants.
 """
@@ -110,6 +114,7 @@ _FOLD: dict[int, str | None] = {
 
 _ARABIC_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 _SEPARATOR = re.compile(r"[^\w]+|_+")
+_MEDIAL_TA_MARBUTA = re.compile("ة(?=[\u0621-\u064a])")
 
 
 def _is_arabic(char: str) -> bool:
@@ -140,6 +145,7 @@ def normalise(text: str) -> str:
         return ""
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
     text = text.translate(_BEFORE_DECOMPOSITION)
+    text = _MEDIAL_TA_MARBUTA.sub("ة ", text)  # ة ends a word: فاطمةالزهراء is two words
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
     text = text.translate(_FOLD).casefold()
@@ -458,6 +464,8 @@ def _spelling_forms(token: Token) -> tuple[str, ...]:
                 forms.append("ا" + rest)  # the article assimilated: Errahmani, Essaidi
         if word.startswith("عبدال") and len(word) > 6 and word[5] in _AR_SUN:
             forms.append("عبد" + word[5:])  # Abderrahim as well as Abdelrahim (not Abdelilah)
+        if word.endswith("اه") and len(word) >= 4:
+            forms.append(word[:-1] + "ت")  # -اة said -at: حياة Hayat, نجاة Najat
     elif token.script == "lat":
         match = re.match(r"^abd(?:el|al|ul|oul|il)([^aeiouy].+)$", word)
         if match:
@@ -514,13 +522,16 @@ def _core(token: Token) -> Token:
 
 @lru_cache(maxsize=65536)
 def pair_skeletons(first: Token, second: Token) -> frozenset[str]:
-    """Keys of two adjacent words written as one, without their articles: Fatima Zahra,
-    Fatima Ezzahra and فاطمة الزهراء all give ``FTMZHR``, as Fatimazahra does."""
+    """Keys of two adjacent words written as one: Fatima Zahra, Fatima Ezzahra and فاطمة
+    الزهراء all give ``FTMZHR``, as Fatimazahra does; نور الدين gives ``NRLDN`` as
+    نورالدين does, and صلاح الدين ``SLHDN`` as Salaheddine (the first word's final h is
+    inside the joined word)."""
     if first.script != second.script:
         return frozenset()
     found: set[str] = set()
-    for a in _token_skeletons(_core(first)):
-        for b in _token_skeletons(_core(second)):
+    core = _core(first)
+    for a in sorted(_token_skeletons(core) | typed_skeletons(core)):
+        for b in sorted(_token_skeletons(second)):
             tail = _strip_lead(b)
             if a and tail and a[-1] == tail[0]:
                 tail = tail[1:]
@@ -686,7 +697,7 @@ def _cached_match(query: Token, name: Token, table: NameTable, prefix: bool) -> 
     equivalent = bool(q_groups & n_groups)
     # Both names are known, as different names (Mohamed / Mahmoud, Hassan / Hussein): equal
     # skeletons only make them look alike.
-    distinct = bool(q_groups) and bool(n_groups) and not equivalent
+    distinct = not equivalent and ((bool(q_groups) and bool(n_groups)) or _gendered_pair(query, name))
     q_keys, n_keys = _token_skeletons(query), _token_skeletons(name)
     sim = max((phonetic_similarity(a, b) for a in q_forms for b in n_forms), default=0.0)
     if q_keys & n_keys and not distinct:
@@ -701,6 +712,44 @@ def _cached_match(query: Token, name: Token, table: NameTable, prefix: bool) -> 
     if distinct and q_keys & n_keys or _one_edit_apart(q_keys, n_keys):
         return TokenMatch(round(0.3 + 0.3 * sim, 4), FUZZY)
     return _NO_MATCH
+
+
+_LAT_CONSONANT_END = set("bcdfgjklmnpqrsvxz")  # not h (Abdellah), t (Hayat = حياة), w, y
+_AR_CONSONANT_END = set("بتثجحخدذرزسشصضطظعغفقكلمنڭ")
+
+
+def _ending(token: Token) -> str:
+    """How a word ends, for telling a man's name from the woman's name made of it.
+
+    ``fem``: Latin -a after a consonant (Samira); ``masc``: a consonant (Samir, and the
+    French silent e: Amine); ``h``: Arabic ه, which may be a ة (سميرة) or not (عبد الله);
+    ``""``: anything else (a vowel).
+    """
+    word = token.text
+    if len(word) < 3:
+        return ""
+    if token.script == "lat":
+        if word[-1] == "a" and word[-2] not in _LAT_VOWELS:
+            return "fem"
+        if word[-1] in _LAT_CONSONANT_END or (word[-1] == "e" and word[-2] in _LAT_CONSONANT_END):
+            return "masc"
+    elif token.script == "ar":
+        if word[-1] == "ه":
+            return "h"
+        if word[-1] in _AR_CONSONANT_END:
+            return "masc"
+    return ""
+
+
+def _gendered_pair(a: Token, b: Token) -> bool:
+    """Samir / Samira, سمير / Samira, Samir / سميرة, سمير / سميرة: the same letters, but a
+    man's name and a woman's (the skeleton drops the final vowel that tells them apart)."""
+    ends = {_ending(a), _ending(b)}
+    if ends == {"fem", "masc"}:
+        return a.script == "lat" or b.script == "lat"
+    if ends == {"h", "masc"}:
+        return True
+    return False
 
 
 def _prefix_match(query: Token, name: Token, q_forms: set[str], n_forms: set[str],

@@ -280,7 +280,7 @@ def _identifier_term(chunk: str, *, last: bool, typing: bool) -> Term | None:
         return Term(chunk, (Lookup(NUMBER + code, prefix=not exact),), kind="case_number", value=code)
     if chunk.upper() in border_posts():
         return Term(chunk, (Lookup(POST + chunk.upper()),), kind="post", value=chunk.upper())
-    if not any(c.isdigit() for c in code):
+    if not any(c.isdigit() for c in code) or _arabizi(chunk):
         return None
     lookups = []
     if code.isdigit():
@@ -293,6 +293,13 @@ def _identifier_term(chunk: str, *, last: bool, typing: bool) -> Term | None:
     if not lookups:
         return None
     return Term(chunk, tuple(lookups), kind="number" if code.isdigit() else "document", value=code)
+
+
+def _arabizi(chunk: str) -> bool:
+    """A name written with Arabizi digits (Mo7amed, 3aicha), not a document number."""
+    digits = [c for c in chunk if c.isdigit()]
+    letters = [c for c in chunk if c.isalpha()]
+    return len(letters) >= 2 and len(digits) <= 2 and all(d in "2356789" for d in digits) and not chunk.isupper()
 
 
 def _name_terms(tokens: Sequence[Token], table: NameTable, typing: bool) -> list[Term]:

@@ -123,7 +123,7 @@ def _visibility(query: CaseQuery) -> tuple[str, list[Any]]:
 def lookup(read: Read, lookups: Sequence[Lookup], query: CaseQuery, cap: int) -> list[set[str]]:
     """For each lookup, the visible cases with a matching key (at most ``cap`` each)."""
     visible, visible_args = _visibility(query)
-    join = f" JOIN cases c ON c.id = k.case_id AND {visible}" if visible else ""
+    join = f" CROSS JOIN cases c ON c.id = k.case_id AND {visible}" if visible else ""
     found: list[set[str]] = []
     for item in lookups:
         if item.prefix:
@@ -141,8 +141,10 @@ def lookup_many(read: Read, keys: Sequence[str], query: CaseQuery, cap: int) -> 
     if not keys:
         return {}
     visible, visible_args = _visibility(query)
-    join = f" JOIN cases c ON c.id = k.case_id AND {visible}" if visible else ""
-    rows = read(f"SELECT k.key, k.case_id FROM json_each(?) j JOIN search_keys k ON k.key = j.value{join} LIMIT ?",
+    join = f" CROSS JOIN cases c ON c.id = k.case_id AND {visible}" if visible else ""
+    # CROSS JOIN keeps this order of loops: each key, its index range, then its case.
+    rows = read(f"SELECT k.key, k.case_id FROM json_each(?) j CROSS JOIN search_keys k ON k.key = j.value{join}"
+                " LIMIT ?",
                 [json.dumps(list(keys))] + visible_args + [cap]).fetchall()
     found: dict[str, set[str]] = {}
     for key, case_id in rows:
@@ -155,7 +157,7 @@ _ROW_SQL = (
     " p.name_latin, json_extract(p.data, '$.prs_OtherNames'), p.sex, p.nationality,"
     " coalesce(json_extract(p.data, '$.prs_BirthYear'), substr(json_extract(p.data, '$.prs_Birthdate'), 1, 4)),"
     " json_extract(c.data, '$.cas_ClosureReason'){extra}"
-    " FROM json_each(?) j JOIN cases c ON c.id = j.value JOIN persons p ON p.id = c.person_id{where}"
+    " FROM json_each(?) j CROSS JOIN cases c ON c.id = j.value CROSS JOIN persons p ON p.id = c.person_id{where}"
 )
 
 
