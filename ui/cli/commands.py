@@ -18,7 +18,7 @@ from app.domain.values import STATE_LABELS, CaseState, ClosureReason, ConsentDec
 from app.errors import NotFound, StoreExists
 from app.ports import CaseQuery
 from app.services import audit as audit_service
-from ui.cli import referral_commands, screening_commands
+from ui.cli import referral_commands, screening_commands, search_commands
 from ui.cli.session import CliError, _, read_secret, unlocked
 from ui.composition import Services, vault_at
 
@@ -137,6 +137,7 @@ def cmd_case_add(args: argparse.Namespace) -> int:
     with unlocked(args) as svc:
         case = svc.cases.register(svc.session, person, border_post=args.border_post, office=args.office,
                                   detecting_agency=args.agency, detected_on=detected)
+        search_commands.warn_duplicates(svc, case.id)  # on standard error; the case is opened anyway
     if args.json:
         _out({"id": case.id, **to_fields(case)})
     else:
@@ -418,3 +419,4 @@ def register(sub: Any, _: Callable[[str], str]) -> None:
 
     screening_commands.register(sub, _)  # screening needs no store
     referral_commands.register(sub, _)
+    search_commands.register(sub, _)
