@@ -427,3 +427,18 @@ def test_with_consent_recorded_an_urgent_referral_takes_two_clicks(ctx, officer,
     assert referral.provider_id == provider.id and referral.urgency is Urgency.IMMEDIATE
     assert file.case.state is CaseState.REFERRED
     assert len([c for c in file.consents if c.kind is ConsentKind.REFERRAL]) == 1  # nothing recorded twice
+
+
+def test_consents_name_the_provider_as_the_directory_does_not_by_its_id(ctx, supervisor, qtbot):
+    services, case_id = supervisor
+    provider = nearest(services, case_id, ServiceCategory.SHELTER)
+    services.cases.record_consent(services.session, case_id, ConsentKind.REFERRAL, ConsentDecision.GIVEN,
+                                  provider=provider.id)
+    services.cases.record_consent(services.session, case_id, ConsentKind.REFERRAL, ConsentDecision.GIVEN,
+                                  provider="Typed by hand before the directory")
+    panel = open_file(ctx, qtbot, case_id)
+    tree = panel.risk_tab.consents
+    shown = {tree.topLevelItem(i).text(3) for i in range(tree.topLevelItemCount())}
+    assert provider.name(language.code) in shown
+    assert "Typed by hand before the directory" in shown
+    assert provider.id not in shown

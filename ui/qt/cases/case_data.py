@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 from app.domain.audit import AuditEntry
 from app.domain.link import LinkKind
 from app.domain.values import ROLE_LABELS, Role
-from app.errors import NotFound, PermissionDenied
+from app.domain.referral import Provider
+from app.errors import HimayaError, NotFound, PermissionDenied
 from app.permissions import ACTION_LABELS, Action, allowed
 from app.services.cases import CaseFile
 from ui.composition import Services
@@ -36,6 +37,15 @@ class Loaded:
     names: dict[str, str]  # user id → display name
     role: Role
     links: tuple[LinkView, ...] = ()
+    providers: dict[str, Provider] = field(default_factory=dict)  # directory entries named by the records
+
+    def provider_label(self, named: str | None) -> str:
+        """A provider named by a consent or referral: its directory name in the interface's
+        language, or the text as recorded (a consent typed by hand before the directory)."""
+        if not named:
+            return ""
+        found = self.providers.get(named)
+        return found.name(language.code) if found is not None else named
 
     def may(self, action: Action) -> bool:
         return allowed(self.role, action)
@@ -57,7 +67,14 @@ def load_case(ctx: AppContext, case_id: str, *, record_view: bool = True) -> Loa
     file = services.cases.open_case(session, case_id, record_view=record_view)
     history = tuple(services.cases.history(session, case_id))
     names = {user.id: user.display_name for user in services.opened.store.users()}
-    return Loaded(file, history, names, session.role, load_links(services, case_id))
+    named = {r.provider_id for r in file.referrals} | {c.provider for c in file.consents if c.provider}
+    providers: dict[str, Provider] = {}
+    for ident in named:
+        try:
+            providers[ident] = services.referrals.provider(session, ident)
+        except HimayaError:  # typed by hand, or removed from the directory: shown as recorded
+            continue
+    return Loaded(file, history, names, session.role, load_links(services, case_id), providers)
 
 
 def load_links(services: Services, case_id: str) -> tuple[LinkView, ...]:

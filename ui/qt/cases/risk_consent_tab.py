@@ -75,7 +75,7 @@ class RiskConsentTab(CaseTab):
         consents = reversed(loaded.file.consents) if loaded else ()
         fill_tree(self.consents, [tr("When"), tr("Consent to"), tr("Decision"), tr("Provider"), tr("Override")], [
             [format_datetime(c.recorded_at, lang), tr(CONSENT_KIND_LABELS[c.kind]),
-             _decision(c), c.provider or "", tr(OVERRIDE_LABELS[c.override]) if c.override else ""]
+             _decision(c), loaded.provider_label(c.provider), tr(OVERRIDE_LABELS[c.override]) if c.override else ""]
             for c in consents])
 
     def record_risk(self) -> None:
