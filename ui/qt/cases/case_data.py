@@ -67,7 +67,8 @@ def load_case(ctx: AppContext, case_id: str, *, record_view: bool = True) -> Loa
     file = services.cases.open_case(session, case_id, record_view=record_view)
     history = tuple(services.cases.history(session, case_id))
     names = {user.id: user.display_name for user in services.opened.store.users()}
-    named = {r.provider_id for r in file.referrals} | {c.provider for c in file.consents if c.provider}
+    named = ({r.provider_id for r in file.referrals} | {c.provider for c in file.consents if c.provider}
+             | {s.provider_id for s in file.services if s.provider_id})
     providers: dict[str, Provider] = {}
     for ident in named:
         try:

@@ -157,7 +157,8 @@ class FollowUpTab(CaseTab):
         services = sorted(self.loaded.file.services, key=lambda s: (s.received_on, s.recorded_at),
                           reverse=True) if self.loaded else []
         fill_tree(self.services, [tr("Date"), tr("Category"), tr("Provider"), tr("What")], [
-            [format_date(s.received_on, lang), tr(CATEGORY_LABELS[s.category]), s.provider_name,
+            [format_date(s.received_on, lang), tr(CATEGORY_LABELS[s.category]),
+             self.loaded.provider_label(s.provider_id) if s.provider_id in self.loaded.providers else s.provider_name,
              s.description or ""] for s in services])
         self.services_empty.setText(tr("No service is recorded yet.") if self.loaded else "")
         self.services_empty.setVisible(self.loaded is not None and not services)
