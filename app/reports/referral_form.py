@@ -30,7 +30,7 @@ from i18n.formatting import format_date, format_datetime
 
 Translate = Callable[[str], str]
 
-TITLE = "استمارة إحالة / Fiche de référencement / Referral form"
+TITLE = "استمارة إحالة / Fiche d'orientation / Referral form"
 NOTICE = N_("Confidential. This form holds personal data of a presumed victim of trafficking in persons "
             "(Law 27-14, Law 09-08). Share it only with the provider named above, keep it locked away, and "
             "destroy it when it is no longer needed. Do not copy or photograph it.")

@@ -187,7 +187,7 @@ def test_the_export_date_is_in_the_language_of_the_document(pdfs):
 def test_the_provider_answer_and_the_notice_are_on_the_form(pdfs):
     text = "\n".join(pages(pdfs["en"]))
     for phrase in ("Accepted", "Declined", "Signature and stamp", "Kingdom of Morocco", "National Referral Mechanism",
-                   "استمارة إحالة", "Fiche de référencement", "Referral form", "Share it only with the provider"):
+                   "استمارة إحالة", "Fiche d'orientation", "Referral form", "Share it only with the provider"):
         assert contains_in_order(text, phrase), phrase
 
 

@@ -206,7 +206,7 @@ class DuplicateDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(tr("Possible duplicate"))
-        self.title.setText(ntr("This person may already have a case.",
+        self.title.setText(ntr("This person may already have a case: {count} case looks alike.",
                                "This person may already have a case: {count} cases look alike.",
                                len(self.matches)).format(count=len(self.matches)))
         self.intro.setText(tr("Check the details below. If it is the same person, open the existing case "

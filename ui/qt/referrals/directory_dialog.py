@@ -283,7 +283,7 @@ class DirectoryDialog(QDialog):
                                    else tr("Deactivate"))
         self.active_button.setAccessibleName(self.active_button.text())
         self.details.setHtml(details_html(provider) if provider is not None else
-                             f"<p>{html.escape(tr('Choose a provider in the list to see its details.'))}</p>")
+                             "<p>" + html.escape(tr("Choose a provider in the list to see its details.")) + "</p>")
 
     # --- editing (the secretariat) ------------------------------------------------------
     def open_editor(self, provider: Provider | None) -> None:

@@ -265,7 +265,8 @@ class TodayPanel(QWidget):
         when = format_date(entry.due_on, lang)
         if key == "overdue":  # in words too, not only in red
             when = f"{when}\n{overdue_text(entry.due_on, today)}"
-        case = f"{isolate_ltr(entry.case_number)}\n{name_text(entry, lang) or tr('(no name yet)')}"
+        unnamed = tr("(no name yet)")
+        case = f"{isolate_ltr(entry.case_number)}\n{name_text(entry, lang) or unnamed}"
         return [case, what, when]
 
     # --- selection and actions ----------------------------------------------------------
