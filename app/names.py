@@ -814,6 +814,11 @@ def form_match(query: Sequence[Token], name: Sequence[Token], table: NameTable =
     ``quality × (0.85 + 0.15 × coverage)``; so a person called only "Mohamed" comes before
     "Mohamed El Alaoui" for the query "Mohamed", and exact spellings before variants.
     """
+    return _form_match(tuple(query), tuple(name), table, typing)
+
+
+@lru_cache(maxsize=65536)
+def _form_match(query: tuple[Token, ...], name: tuple[Token, ...], table: NameTable, typing: bool) -> FormMatch:
     n, m = len(query), len(name)
     if n == 0 or m == 0:
         return FormMatch(0.0, 0.0, 0.0, (), 0, (0.0,) * n)

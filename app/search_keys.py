@@ -9,6 +9,7 @@ t:    a word of a name, normalised (every spelling: joined, without the article,
 k:    a cross-script skeleton of a word, or of two adjacent words written as one:
       ``k:MHMD``, ``k:FTMZHR``
 g:    a curated group of equivalent names: ``g:yusuf``
+f:    a whole name exactly (each of the person's names): ``f:mohamed elalaoui``
 c:    the case number, upper case without separators: ``c:HMY20260DE0AB00042``
 s:    the case number's serial without leading zeros: ``s:42``
 d:    a document number, upper case, letters and digits only: ``d:AB1234567``
@@ -39,7 +40,7 @@ from app.domain.case import Case
 from app.domain.person import Person
 from app.resources import border_posts, country_codes, name_equivalents
 
-TOKEN, SKELETON, GROUP = "t:", "k:", "g:"
+TOKEN, SKELETON, GROUP, WHOLE = "t:", "k:", "g:", "f:"
 NUMBER, SERIAL, DOCUMENT, PHONE, NATIONALITY, POST = "c:", "s:", "d:", "p:", "n:", "b:"
 
 #: Tiers of a lookup, strongest first: the search scores the strongest candidates first.
@@ -111,7 +112,14 @@ def name_keys(names: Iterable[str], table: NameTable | None = None) -> set[str]:
             keys |= word_keys(token, table)
         for first, second in zip(tokens, tokens[1:]):
             keys |= {SKELETON + key for key in pair_skeletons(first, second)}
+        if tokens:
+            keys.add(WHOLE + whole_name(tokens))
     return keys
+
+
+def whole_name(tokens: Sequence[Token]) -> str:
+    """A whole name as one key value: its words, normalised and joined, in order."""
+    return " ".join(token.text for token in tokens)
 
 
 
@@ -304,6 +312,7 @@ def _arabizi(chunk: str) -> bool:
 
 def _name_terms(tokens: Sequence[Token], table: NameTable, typing: bool) -> list[Term]:
     terms: list[Term] = []
+    whole = Lookup(WHOLE + whole_name(tokens)) if tokens else None  # the whole name, exactly
     pairs = [pair_skeletons(a, b) for a, b in zip(tokens, tokens[1:])]
     for i, token in enumerate(tokens):
         last = i == len(tokens) - 1
@@ -311,6 +320,8 @@ def _name_terms(tokens: Sequence[Token], table: NameTable, typing: bool) -> list
         if len(token.text) < 2 and not prefix:
             continue
         lookups = [Lookup(TOKEN + form, prefix=prefix and len(form) >= 2) for form in token.spellings()]
+        if whole is not None:
+            lookups.append(whole)
         if token.script == "ar" and token.text.startswith("ال") and len(token.text) >= 4:
             lookups.append(Lookup(TOKEN + token.text[2:], prefix=prefix))
         lookups += [Lookup(SKELETON + key, tier=VARIANT_TIER) for key in skeletons(token)]

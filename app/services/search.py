@@ -33,8 +33,9 @@ from app.names import (
 from app.permissions import Action, require
 from app.ports import CaseQuery, Clock, SystemClock
 from app.search_keys import (
-    DOCUMENT, GROUP, NATIONALITY, NUMBER, PHONE, POST, SERIAL, SKELETON, TOKEN, Lookup, QueryPlan, SearchRow,
-    compact, default_table, fuzzy_lookups, names_of, phone_digits, plan,
+    ATTRIBUTE_TIER, DOCUMENT, EXACT_TIER, FUZZY_TIER, GROUP, NATIONALITY, NUMBER, PHONE, POST, PREFIX_TIER, SERIAL,
+    SKELETON, TOKEN, VARIANT_TIER, WHOLE, Lookup, QueryPlan, SearchRow, compact, default_table, fuzzy_lookups,
+    names_of, phone_digits, plan,
 )
 from app.services.cases import CaseService
 from app.text import N_
@@ -71,7 +72,11 @@ _KEY_SCORES = {NUMBER: 1.0, SERIAL: 0.9, DOCUMENT: 0.95, PHONE: 0.9, POST: 0.6, 
 # --- limits and thresholds (docs/SEARCH.md) -------------------------------------------------------
 
 LOOKUP_CAP = 5000  # cases read per lookup at most (a one-word prefix of a common name)
-MAX_RANKED = 1500  # candidates ranked at most, those matching the most words first
+#: Candidates ranked with the names (at least this many, and 5 × the limit): those whose
+#: index hits promise the most come first (a whole name spelled exactly, then words spelled
+#: exactly, variants, starts of words, attributes, possible typos).
+MIN_RANKED = 100
+_PROMISE = {EXACT_TIER: 0.95, VARIANT_TIER: 0.85, PREFIX_TIER: 0.7, ATTRIBUTE_TIER: 0.5, FUZZY_TIER: 0.4}
 DUPLICATE_CANDIDATES = 100
 #: A likely duplicate scores at least this (0..1) …
 DUPLICATE_THRESHOLD = 0.6
@@ -136,30 +141,50 @@ class SearchService:
         if not query_plan:
             return []
         visible = self.cases.visible_query(session, CaseQuery())
-        hits = self._hits(query_plan, visible)
-        if sum(1 for terms in hits.values() if len(terms) == len(query_plan.terms)) < limit:
+        enough = max(MIN_RANKED, 5 * limit)
+        hits = self._hits(query_plan, visible, enough)
+        terms = len(query_plan.terms)
+        if sum(1 for found in hits.values() if len(found) == terms) < limit:
             self._add_typos(query_plan, visible, hits)
-        ranked = sorted(hits, key=lambda cid: (-len(hits[cid]), _best_tier(hits[cid])))
-        rows = self.store.search_rows(ranked[:MAX_RANKED], visible)
+        ranked = sorted(hits, key=lambda cid: (-_promise(hits[cid], terms), cid))
+        rows = self.store.search_rows(ranked[:enough], visible)
         matches = [self._rank(query_plan, row, hits.get(row.case_id, {})) for row in rows]
         matches = [m for m in matches if m.score > 0]
         matches.sort(key=lambda m: (-m.score, m.case_number))
         return matches[:limit]
 
-    def _hits(self, query_plan: QueryPlan, visible: CaseQuery) -> dict[str, dict[int, dict[str, int]]]:
-        """case id → term index → {key kind hit: its tier}."""
-        lookups = [item for term in query_plan.terms for item in term.lookups]
-        found = self.store.search_lookup(lookups, visible, LOOKUP_CAP)
+    def _hits(self, query_plan: QueryPlan, visible: CaseQuery,
+              enough: int) -> dict[str, dict[int, dict[str, int]]]:
+        """case id → term index → {key kind hit: its tier}.
+
+        Tier by tier (exact spellings, then variants, starts of words, attributes): once
+        ``enough`` cases match every term, weaker tiers could not rank above them and are
+        not read (a common first name has thousands of exact matches).
+        """
         hits: dict[str, dict[int, dict[str, int]]] = {}
-        position = 0
-        for index, term in enumerate(query_plan.terms):
-            for item in term.lookups:
-                for case_id in found[position]:
-                    kinds = hits.setdefault(case_id, {}).setdefault(index, {})
-                    kind = item.key[:2]
-                    kinds[kind] = min(kinds.get(kind, 9), item.tier)
-                position += 1
+        terms = len(query_plan.terms)
+        for tier in (EXACT_TIER, VARIANT_TIER, PREFIX_TIER, ATTRIBUTE_TIER):
+            items = [(index, item) for index, term in enumerate(query_plan.terms) for item in term.lookups
+                     if item.tier == tier]
+            exact = [(index, item) for index, item in items if not item.prefix]
+            ranges = [(index, item) for index, item in items if item.prefix]
+            found = self.store.search_lookup_many([item.key for _i, item in exact], visible,
+                                                  LOOKUP_CAP * max(1, len(exact)))
+            for index, item in exact:
+                self._note(hits, found.get(item.key, ()), index, item)
+            for (index, item), case_ids in zip(ranges, self.store.search_lookup(
+                    [item for _i, item in ranges], visible, LOOKUP_CAP)):
+                self._note(hits, case_ids, index, item)
+            if sum(1 for found_terms in hits.values() if len(found_terms) == terms) >= enough:
+                break
         return hits
+
+    @staticmethod
+    def _note(hits: dict[str, dict[int, dict[str, int]]], case_ids: Iterable[str], index: int, item: Lookup) -> None:
+        kind = item.key[:2]
+        for case_id in case_ids:
+            kinds = hits.setdefault(case_id, {}).setdefault(index, {})
+            kinds[kind] = min(kinds.get(kind, 9), item.tier)
 
     def _add_typos(self, query_plan: QueryPlan, visible: CaseQuery, hits: dict) -> None:
         for index, term in enumerate(query_plan.terms):
@@ -169,7 +194,7 @@ class SearchService:
             for case_ids in self.store.search_lookup_many(keys, visible, LOOKUP_CAP).values():
                 for case_id in case_ids:
                     kinds = hits.setdefault(case_id, {}).setdefault(index, {})
-                    kinds.setdefault("~:", 4)
+                    kinds.setdefault("~:", FUZZY_TIER)
 
     def _rank(self, query_plan: QueryPlan, row: SearchRow, hit: Mapping[int, Mapping[str, int]]) -> Match:
         name_terms = [t for t in query_plan.terms if t.token is not None]
@@ -370,8 +395,13 @@ class SearchService:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _best_tier(kinds_by_term: Mapping[int, Mapping[str, int]]) -> int:
-    return min((tier for kinds in kinds_by_term.values() for tier in kinds.values()), default=9)
+def _promise(kinds_by_term: Mapping[int, Mapping[str, int]], terms: int) -> float:
+    """What a candidate's index hits promise, before its names are compared: the mean over
+    the query's terms of the best hit of each (a whole name spelled exactly promises 1)."""
+    total = 0.0
+    for kinds in kinds_by_term.values():
+        total += max(1.0 if kind == WHOLE else _PROMISE[tier] for kind, tier in kinds.items())
+    return total / max(1, terms)
 
 
 def _best_form(tokens: Sequence[Token], forms: Sequence[Sequence[Token]], table: NameTable,
