@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.screening.checklist import default_library
 from app.services.cases import CaseService
+from app.services.exports import ExportService
 from app.services.referrals import ReferralService
 from app.services.screening import ScreeningService
 from app.services.search import SearchService
@@ -40,6 +41,7 @@ class Services:
     screenings: ScreeningService
     referrals: ReferralService
     search: SearchService
+    exports: ExportService
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -53,5 +55,7 @@ def services_for(opened: OpenStore) -> Services:
     cases = CaseService(opened.store)
     referrals = ReferralService(opened.store, cases)
     referrals.seed_directory()  # the shipped sample directory, until the secretariat publishes one
+    screenings = ScreeningService(opened.store, default_library())
     return Services(opened, cases, UserService(opened.store, opened.keys),
-                    ScreeningService(opened.store, default_library()), referrals, SearchService(opened.store, cases))
+                    screenings, referrals, SearchService(opened.store, cases),
+                    exports=ExportService(opened.store, cases, referrals, screenings))

@@ -48,6 +48,30 @@ PAGE_OF = N_("Page {page} of {pages}")
 MARK_RGBA = (110, 112, 125, 44)  # light grey, mostly transparent
 
 
+#: Canvas attributes a ``RunningHead`` sets: the text, and the page it was placed on.
+_HEAD, _HEAD_PAGE = "_himaya_head", "_himaya_head_page"
+
+
+class RunningHead(Flowable):
+    """Takes no room; names the document part (a case) at the top of the pages that follow.
+
+    The head is printed from the page after the one where it is placed (that page has the
+    part's own title) until the next ``RunningHead``: a page torn from a printed batch
+    still says which case it belongs to.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - reportlab API
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        setattr(self.canv, _HEAD, self.text)
+        setattr(self.canv, _HEAD_PAGE, self.canv.getPageNumber())
+
+
 @dataclass(frozen=True)
 class ExportStamp:
     """Who exported a document, when and on which device (printed on every page)."""
@@ -146,6 +170,12 @@ class _PageFurniture:
             y = top - 9 - index * style.leading
             draw_runs(canv, line, right - line.width if self.rtl else left, y)
         draw_runs(canv, numbers, left if self.rtl else right - numbers.width, top - 9)
+        head = getattr(canv, _HEAD, None)
+        if head and getattr(canv, _HEAD_PAGE, page) != page:
+            line = wrap(head, FRAME_WIDTH, fonts, style.size, text_is_rtl(head, "auto", self.rtl))[0]
+            y = PAGE[1] - MARGIN_TOP + 5 * mm
+            draw_runs(canv, line, right - line.width if self.rtl else left, y)
+            canv.line(MARGIN_SIDE, y - 4, PAGE[0] - MARGIN_SIDE, y - 4)
         canv.restoreState()
 
 
@@ -164,6 +194,8 @@ class _NumberedCanvas(Canvas):
     def save(self) -> None:
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
+            for name in (_HEAD, _HEAD_PAGE):  # a page without a head does not take the last page's
+                self.__dict__.pop(name, None)
             self.__dict__.update(state)
             self._footer(self, number, total)
             super().showPage()

@@ -111,7 +111,10 @@ class BidiParagraph(Flowable):
         return max(width - self.style.indent, self.style.size)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - reportlab API
-        self.lines = wrap(self.text, self._text_width(availWidth), self.fonts, self.style.size, self.rtl)
+        width = self._text_width(availWidth)
+        if width != getattr(self, "_wrapped_for", None):  # tables wrap each cell more than once
+            self.lines = wrap(self.text, width, self.fonts, self.style.size, self.rtl)
+            self._wrapped_for = width
         self.width = availWidth
         self.height = len(self.lines) * self.leading
         return self.width, self.height
