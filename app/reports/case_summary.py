@@ -298,8 +298,6 @@ class _Summary:
         self.tasks_section()
         self.timeline_section()
         self.notes_section()
-        story.spacer(8)
-        story.paragraph(t(NOTICE), story.styles.small.but(color=MUTED))
         return story.items
 
     def case_section(self) -> None:
@@ -327,6 +325,8 @@ class _Summary:
         reason = " ".join(self.r.reason.split())  # one line: an isolate may not span a line break
         story.paragraph(fill(t(N_("Reason for this export: {reason}")), reason=reason),
                         story.styles.body.but(space_before=4.0))
+        # at the top, not at the end: a reader meets it first, and it never sits alone on a last page
+        story.paragraph(t(NOTICE), story.styles.small.but(color=MUTED, space_before=2.0))
 
     def person_section(self) -> None:
         story, t, p = self.story, self.t, self.r.person
