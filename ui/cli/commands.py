@@ -18,7 +18,7 @@ from app.domain.values import STATE_LABELS, CaseState, ClosureReason, ConsentDec
 from app.errors import NotFound, StoreExists
 from app.ports import CaseQuery
 from app.services import audit as audit_service
-from ui.cli import referral_commands, screening_commands, search_commands
+from ui.cli import export_commands, referral_commands, screening_commands, search_commands
 from ui.cli.session import CliError, _, read_secret, unlocked
 from ui.composition import Services, vault_at
 
@@ -420,3 +420,4 @@ def register(sub: Any, _: Callable[[str], str]) -> None:
     screening_commands.register(sub, _)  # screening needs no store
     referral_commands.register(sub, _)
     search_commands.register(sub, _)
+    export_commands.register(sub, _)  # the export group; export stats joins it from stats_commands
