@@ -550,7 +550,8 @@ class _Summary:
         story, t = self.story, self.t
         story.heading(t(N_("History of the case")))
         rows = [[self.when(e.event.at), self.user(e.event.actor_id) if e.event.actor_id else "", text]
-                for e in self.r.history if (text := self.timeline_text(e))]
+                for e in sorted(self.r.history, key=lambda e: (e.event.at, e.seq))  # synced entries arrive late
+                if (text := self.timeline_text(e))]
         if not rows:
             self.none_recorded(N_("Nothing is recorded in the history of this case."))
             return

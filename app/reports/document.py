@@ -46,6 +46,7 @@ CONFIDENTIAL_MARK = {"ar": "سري — confidential", "fr": "سري — confiden
 FOOTER = N_("Confidential. Exported by {user} on {date}, device {device}.")
 PAGE_OF = N_("Page {page} of {pages}")
 MARK_RGBA = (110, 112, 125, 44)  # light grey, mostly transparent
+_MARK_FORM = "HimayaConfidentialMark"
 
 
 #: Canvas attributes a ``RunningHead`` sets: the text, and the page it was placed on.
@@ -114,15 +115,19 @@ class _PageFurniture:
         self._mark: tuple[ImageReader, float, float] | None = None
 
     def mark(self, canv: Canvas, doc: Any) -> None:
-        """The diagonal confidentiality mark, under the page's content."""
+        """The diagonal confidentiality mark, under the page's content.
+
+        Drawn once into a form (a PDF XObject) that every page then places: drawing the
+        picture on each page would make reportlab hash its pixels again on each page."""
         if self._mark is None:
             self._mark = self._mark_image()
-        image, width, height = self._mark
-        canv.saveState()
-        canv.translate(PAGE[0] / 2, PAGE[1] / 2)
-        canv.rotate(38)
-        canv.drawImage(image, -width / 2, -height / 2, width, height, mask="auto")
-        canv.restoreState()
+            image, width, height = self._mark
+            canv.beginForm(_MARK_FORM)
+            canv.translate(PAGE[0] / 2, PAGE[1] / 2)
+            canv.rotate(38)
+            canv.drawImage(image, -width / 2, -height / 2, width, height, mask="auto")
+            canv.endForm()
+        canv.doForm(_MARK_FORM)
 
     def _mark_image(self) -> tuple[ImageReader, float, float]:
         """The mark as a picture: as text it would be mixed into the page's words when they
