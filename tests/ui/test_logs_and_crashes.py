@@ -31,6 +31,7 @@ from ui.composition import services_for
 from ui.qt.about_dialog import AboutDialog
 from ui.qt.cases.case_file import CaseFilePanel
 from ui.qt.crash import CrashHandler
+from ui.qt.lang import tr
 from ui.qt.window import MainWindow
 
 LATIN = "Qzxcanaryname"
@@ -145,7 +146,8 @@ def test_the_crash_dialog_says_nothing_was_half_written_and_where_the_log_is(qtb
     dialog = crash.dialog
     assert dialog.objectName() == "crashDialog" and dialog.icon() == QMessageBox.Icon.Critical
     text, detail = crash.message()
-    assert dialog.text() == text and "half-written" in text
+    assert dialog.text() == text == tr(
+        "Something went wrong. Nothing was half-written: every change is saved whole or not at all.")
     assert str(log_folder) in strip_isolates(dialog.informativeText())
     # A second error while the dialog is open does not stack another one.
     crash.excepthook(RuntimeError, RuntimeError("again"), None)
