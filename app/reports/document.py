@@ -47,6 +47,8 @@ FOOTER = N_("Confidential. Exported by {user} on {date}, device {device}.")
 PAGE_OF = N_("Page {page} of {pages}")
 MARK_RGBA = (110, 112, 125, 44)  # light grey, mostly transparent
 _MARK_FORM = "HimayaConfidentialMark"
+#: The last few marks drawn, by language and stamp (no case content in them).
+_MARKS: dict[tuple[str, str], tuple[ImageReader, float, float]] = {}
 
 
 #: Canvas attributes a ``RunningHead`` sets: the text, and the page it was placed on.
@@ -132,8 +134,17 @@ class _PageFurniture:
     def _mark_image(self) -> tuple[ImageReader, float, float]:
         """The mark as a picture: as text it would be mixed into the page's words when they
         are copied or read aloud (PDF readers ignore the "artifact" marking). Made once and
-        shared by every page."""
+        shared by every page, and by the next documents of the same export (a batch of files):
+        it names who, when and where, never a case."""
         who = " · ".join(isolate(x) for x in (self.stamp.exported_by, self.when, self.stamp.device))
+        key = (self.language, who)
+        if key not in _MARKS:
+            if len(_MARKS) >= 4:
+                _MARKS.clear()
+            _MARKS[key] = self._draw_mark(who)
+        return _MARKS[key]
+
+    def _draw_mark(self, who: str) -> tuple[ImageReader, float, float]:
         mark = CONFIDENTIAL_MARK.get(self.language, CONFIDENTIAL_MARK["en"])
         lines = [(self._line(mark, TextStyle(size=50, bold=True)), 0.0), (self._line(who, TextStyle(size=13)), -30.0)]
         width = max(line.width for line, _ in lines) + 20
