@@ -276,7 +276,10 @@ class ExportService:
                 extra: dict[str, Any]) -> None:
         """The reason as a note on the case, and the audit entry (no content), in ``uow``."""
         session = context.session
-        text = translate(REASON_NOTE).format(reason=context.reason)
+        try:
+            text = translate(REASON_NOTE).format(reason=context.reason)
+        except (KeyError, IndexError, ValueError):  # a translation that lost its {reason}
+            text = REASON_NOTE.format(reason=context.reason)
         uow.put(Note(new_id(), case.id, context.now, session.user.id, text))
         uow.audit(self.cases.event(session, AuditAction.EXPORT, case, {
             "kind": "case_summary", "language": language, "reason_given": True, **extra}))
