@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Literal, Protocol, Sequence, TypeVar
+from typing import Any, Iterator, Literal, NamedTuple, Protocol, Sequence, TypeVar
 
 from app.domain.audit import AuditEntry, AuditEvent
 from app.domain.values import CaseState, Sex
@@ -68,6 +68,32 @@ class CaseRow:
     scope_id: str
 
 
+class StatsFacts(NamedTuple):
+    """The non-identifying facts of one case that statistics count (``CaseStore.stats_facts``).
+
+    Stored codes and ISO dates as they are in the records, nothing decoded or validated:
+    ``app.stats.facts_row`` turns them into a ``StatsRow``. No name, number or free text.
+    """
+
+    state: str
+    closure_reason: str | None
+    screening_outcome: str | None
+    border_post: str | None
+    detecting_agency: str | None
+    detected_on: str  # YYYY-MM-DD
+    sex: str | None
+    nationality: str | None
+    birth_date: str | None
+    birth_year: int | None
+    age_band: str | None
+    #: The answer to ``answer_item`` in the latest completed screening that answered it.
+    exploitation_form: str | None
+    #: The recommendation of the latest completed screening.
+    recommendation: str | None
+    #: The service categories asked by the case's referrals (withdrawn ones left out).
+    referral_categories: tuple[str, ...]
+
+
 class UnitOfWork(Protocol):
     """One transaction: record changes with their field writes, and audit entries."""
 
@@ -107,6 +133,10 @@ class CaseStore(Protocol):
     def list_cases(self, query: CaseQuery) -> list[CaseRow]: ...
 
     def count_cases(self, query: CaseQuery) -> int: ...
+
+    def stats_facts(self, query: CaseQuery, *, answer_item: str) -> Iterator[StatsFacts]:
+        """The facts of every case ``count_cases(query)`` counts, streamed (``query``'s sort
+        and window are ignored): only the columns and JSON fields statistics need."""
 
     def users(self) -> list[User]: ...
 

@@ -15,6 +15,7 @@ from app.services.exports import ExportService
 from app.services.referrals import ReferralService
 from app.services.screening import ScreeningService
 from app.services.search import SearchService
+from app.services.statistics import StatisticsService
 from app.services.users import UserService
 from storage.vault import OpenStore, Vault
 
@@ -42,6 +43,7 @@ class Services:
     referrals: ReferralService
     search: SearchService
     exports: ExportService
+    statistics: StatisticsService
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -58,4 +60,5 @@ def services_for(opened: OpenStore) -> Services:
     screenings = ScreeningService(opened.store, default_library())
     return Services(opened, cases, UserService(opened.store, opened.keys),
                     screenings, referrals, SearchService(opened.store, cases),
-                    exports=ExportService(opened.store, cases, referrals, screenings))
+                    exports=ExportService(opened.store, cases, referrals, screenings),
+                    statistics=StatisticsService(opened.store, cases))

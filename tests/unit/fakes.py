@@ -20,7 +20,9 @@ from app.domain.referral import FollowUpTask, Referral, ReferralStatus
 from app.domain.user import Session, User
 from app.domain.values import Role
 from app.errors import StaleRecord
-from app.ports import CaseQuery, CaseRow
+from app.domain.screening import Screening
+from app.ports import CaseQuery, CaseRow, StatsFacts
+from app.stats import facts_from_records
 
 
 class FakeClock:
@@ -138,6 +140,10 @@ class FakeCaseStore:
                 continue
             if query.assigned_to is not None and case.assigned_to != query.assigned_to:
                 continue
+            if query.detected_from is not None and case.detected_on < query.detected_from:
+                continue
+            if query.detected_to is not None and case.detected_on > query.detected_to:
+                continue
             found.append(case)
         found.sort(key=lambda c: str(getattr(c, query.sort, "") or ""), reverse=query.descending)
         return found
@@ -158,6 +164,11 @@ class FakeCaseStore:
 
     def count_cases(self, query: CaseQuery) -> int:
         return len(self._matching(query))
+
+    def stats_facts(self, query: CaseQuery, *, answer_item: str) -> Iterator[StatsFacts]:
+        for case in self._matching(query):
+            yield facts_from_records(case, self.get(Person, case.person_id), self.for_case(Screening, case.id),
+                                     self.for_case(Referral, case.id), answer_item)
 
     def users(self) -> list[User]:
         return self.all(User)
