@@ -9,7 +9,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--cases", type=int, default=100_000, help="store size (default 100000)")
     parser.add_argument("--edits", type=int, default=300, help="single edits to time (store part)")
-    parser.add_argument("--only", choices=("store", "ui", "reports"), default=None,
+    parser.add_argument("--only", choices=("store", "ui", "reports", "stats"), default=None,
                         help="run one part only: the encrypted store, or the desktop app (default: both)")
     parser.add_argument("--report-cases", type=int, default=300,
                         help="reports part: demo cases in its store (default 300; exports read one case at a time)")
@@ -18,6 +18,11 @@ def main() -> None:
         from bench import bench_reports
 
         bench_reports.run(args.report_cases)
+        return
+    if args.only == "stats":
+        from bench import bench_stats
+
+        bench_stats.run(args.cases)
         return
     store = None
     if args.only in (None, "store"):
