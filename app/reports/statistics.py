@@ -167,6 +167,7 @@ def bar_chart(items: Sequence[tuple[str, int | None]], width: float, language: s
     chart.valueAxis.labels.fillColor = MUTED
     chart.valueAxis.visibleGrid, chart.valueAxis.gridStrokeColor, chart.valueAxis.gridStrokeWidth = 1, RULE, 0.3
     chart.valueAxis.strokeColor = RULE
+    chart.valueAxis.visibleLabels = int(top > 0)  # every figure suppressed: no scale to read
     chart.categoryAxis.reverseDirection = 1  # the first item at the top
     chart.categoryAxis.visibleLabels = 0
     chart.categoryAxis.visibleTicks = 0
