@@ -9,7 +9,8 @@ SDG indicator 16.2.2; region × quarter), then suppresses:
 * **primary**: every cell counting 1 to k − 1 cases is suppressed (CTDC's rule, k = 11);
 * **secondary**: every published total is an equation ``total = sum of its cells`` (the
   grand total over each one-way table; each one-way count over the slice of a
-  cross-tabulation that has that value). A suppressed cell that is the only unknown of an
+  cross-tabulation that has that value; a region's count over its border posts' counts,
+  since posts nest in regions). A suppressed cell that is the only unknown of an
   equation could be worked out by subtraction, so while some equation has exactly one
   suppressed term, the smallest published term of that equation (a cell, or the slice's
   total itself) is suppressed too. This repeats until no equation has exactly one unknown.
@@ -274,6 +275,11 @@ def _post_regions() -> dict[str, str]:
     return {code: post.get("region_code") or UNKNOWN for code, post in border_posts().items()}
 
 
+def region_of_post(value: str) -> str:
+    """The region a ``hmy_borderPost`` value counts under (an office or an unknown post: none)."""
+    return _post_regions().get(value, UNKNOWN)
+
+
 @lru_cache(maxsize=1)
 def _agency_codes() -> frozenset[str]:
     return frozenset(agencies())
@@ -493,6 +499,14 @@ def _suppress(total: int, dims: tuple[Dimension, ...], one: dict[Dimension, Coun
                 slices.setdefault(cell.values[i], []).append(cell)
             for value, members in slices.items():
                 equations.append([margins[(dim, value)], *members])
+    if D.REGION in dims and D.BORDER_POST in dims:  # a region's count is the sum of its posts' counts
+        posts: dict[str, list[_Cell]] = {}
+        for (dim, value), cell in margins.items():
+            if dim is D.BORDER_POST:
+                posts.setdefault(region_of_post(value), []).append(cell)
+        for region, members in posts.items():
+            if (D.REGION, region) in margins:
+                equations.append([margins[(D.REGION, region)], *members])
     changed = True
     while changed:
         changed = False

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from app.ports import StatsFacts
 from app.stats import (
     CROSSTABS, CSV_COLUMNS, DIMENSIONS, MULTI_VALUED, Dimension, StatsFilters, StatsRow, StatsTable, Tabulation,
-    age_band_at, compute, facts_row, is_codebook_value, nationality_group, to_csv, value_label,
+    age_band_at, compute, facts_row, is_codebook_value, nationality_group, region_of_post, to_csv, value_label,
 )
 
 D = Dimension
@@ -150,6 +150,18 @@ def test_a_crosstab_slice_is_protected_against_its_one_way_total():
     assert table.table(D.REGION).count("MA-02") == 40
 
 
+def test_a_region_is_protected_against_the_posts_it_holds():
+    # Region MA-01 = Tanger Med 30 + Bab Sebta 4: the 30 must go with the 4, though the post
+    # table alone (two small posts) would not ask for it.
+    rows = rows_of({"TNG-MED": 30, "BAB-SEBTA": 4}, "border_post", region="MA-01")
+    rows += rows_of({"BENI-ENSAR": 40, "NDR-PORT": 5}, "border_post", region="MA-02")
+    table = compute(rows, [D.REGION, D.BORDER_POST])
+    posts = table.table(D.BORDER_POST)
+    assert posts.count("BAB-SEBTA") is None and posts.count("TNG-MED") is None
+    assert posts.count("NDR-PORT") is None and posts.count("BENI-ENSAR") is None
+    assert table.table(D.REGION).count("MA-01") == 34
+
+
 def test_multi_valued_categories_are_counted_per_category_and_never_crossed():
     rows = [row(referral_categories=("health", "shelter"))] * 12 + [row()] * 12
     cats = compute(rows, [D.REFERRAL_CATEGORY]).table(D.REFERRAL_CATEGORY)
@@ -177,8 +189,9 @@ def test_a_table_with_small_figures_is_refused_for_export():
 # --- the property ------------------------------------------------------------------------------
 
 _POOLS = {
-    "quarter": ["2024-Q1", "2024-Q2", "2024-Q3"], "region": ["MA-01", "MA-02", "MA-06", "unknown"],
-    "border_post": ["TNG-MED", "CMN-APT", "none"], "agency": ["DGSN", "GR", "unknown"],
+    "quarter": ["2024-Q1", "2024-Q2", "2024-Q3"],
+    "border_post": ["TNG-MED", "BENI-ENSAR", "BAB-SEBTA", "CMN-APT", "OUJ-FIELD", "none"],
+    "agency": ["DGSN", "GR", "unknown"],
     "sex": ["Female", "Male", "Unknown", "TransgenderNonConforming"], "age_band": ["9-17", "18-20", "30-38", "48+"],
     "nationality_group": ["morocco", "west_africa", "middle_east"],
     "exploitation": ["forced_labour", "sexual_exploitation", "begging", "unknown"],
@@ -194,7 +207,8 @@ def _skewed(pool: list[str]) -> st.SearchStrategy[str]:
 _ROW = st.tuples(*(_skewed(pool) for pool in _POOLS.values()),
                  st.lists(st.sampled_from(["health", "shelter"]), max_size=2, unique=True))
 case_rows = st.lists(_ROW, max_size=160).map(lambda items: [
-    StatsRow(**dict(zip(_POOLS, item[:-1])), referral_categories=tuple(sorted(item[-1]))) for item in items])
+    StatsRow(**dict(zip(_POOLS, item[:-1])), region=region_of_post(item[1]),  # posts nest in regions
+             referral_categories=tuple(sorted(item[-1]))) for item in items])
 
 
 def _equations(table: StatsTable) -> list[list[int | None]]:
@@ -204,6 +218,9 @@ def _equations(table: StatsTable) -> list[list[int | None]]:
     for tab in table.one_way:
         if tab.dimensions[0] not in MULTI_VALUED:
             found.append([table.total, *(c.count for c in tab.cells)])
+    regions, posts = table.table(D.REGION), table.table(D.BORDER_POST)
+    for region in regions.values():
+        found.append([regions.count(region), *(c.count for c in posts.cells if region_of_post(c.values[0]) == region)])
     for tab in table.crosstabs:
         found.append([table.total, *(c.count for c in tab.cells)])
         for i, dim in enumerate(tab.dimensions):
