@@ -171,6 +171,16 @@ CASE_FIELDS = (_C["case_number"], _C["border_post"], _C["person_id"])
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A case the index reads found for a query, before its names are compared."""
+
+    case_id: str
+    terms: int  # how many of the query's terms it hit
+    promise: float  # the sum, over those terms, of what their best hit promises
+    kinds: Mapping[int, frozenset[str]]  # term index → the kinds of key that hit it ("t:", "c:" …)
+
+
+@dataclass(frozen=True)
 class SearchRow:
     """What the store hands back for ranking one candidate case (visibility already applied).
 

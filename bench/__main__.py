@@ -1,16 +1,20 @@
-"""Run the benchmarks: ``./dev bench [--cases N] [--only store|ui]``."""
+"""Run the benchmarks: ``./dev bench [--cases N] [--only store|ui|search]``."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--cases", type=int, default=100_000, help="store size (default 100000)")
     parser.add_argument("--edits", type=int, default=300, help="single edits to time (store part)")
-    parser.add_argument("--only", choices=("store", "ui", "reports", "stats"), default=None,
-                        help="run one part only: the encrypted store, or the desktop app (default: both)")
+    parser.add_argument("--only", choices=("store", "ui", "search", "reports", "stats"), default=None,
+                        help="run one part only: the encrypted store, the desktop app, or search "
+                             "(default: store and app)")
+    parser.add_argument("--store-dir", type=Path, default=None,
+                        help="search part: build the N-case store there, or reuse the one found there")
     parser.add_argument("--report-cases", type=int, default=300,
                         help="reports part: demo cases in its store (default 300; exports read one case at a time)")
     args = parser.parse_args()
@@ -23,6 +27,11 @@ def main() -> None:
         from bench import bench_stats
 
         bench_stats.run(args.cases)
+        return
+    if args.only == "search":
+        from bench import bench_search
+
+        bench_search.run(args.cases, args.store_dir)
         return
     store = None
     if args.only in (None, "store"):

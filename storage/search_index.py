@@ -15,6 +15,8 @@ batched inserts), so the index is committed or rolled back with them.
 from __future__ import annotations
 
 import json
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from app.domain.case import Case
@@ -120,35 +122,33 @@ def _visibility(query: CaseQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
-def lookup(read: Read, lookups: Sequence[Lookup], query: CaseQuery, cap: int) -> list[set[str]]:
-    """For each lookup, the visible cases with a matching key (at most ``cap`` each)."""
-    visible, visible_args = _visibility(query)
-    join = f" CROSS JOIN cases c ON c.id = k.case_id AND {visible}" if visible else ""
-    found: list[set[str]] = []
-    for item in lookups:
+def _join(query: CaseQuery | None, alias: str) -> tuple[str, list[Any]]:
+    visible, args = _visibility(query) if query is not None else ("", [])
+    return (f" CROSS JOIN cases c ON c.id = {alias}.case_id AND {visible}" if visible else ""), args
+
+
+def lookup(read: Read, lookups: Sequence[Lookup], query: CaseQuery | None, cap: int) -> list[set[str]]:
+    """For each lookup, the cases with a key it matches (at most ``cap`` for a prefix).
+
+    Exact keys are read together in one statement (``CROSS JOIN`` keeps the loops in that
+    order: each key, then its entries of the index). With ``query``, only the cases it may
+    see (a join per entry: slower); without, every case: the caller keeps a few and checks
+    those (``rows`` applies the visibility again).
+    """
+    join, visible_args = _join(query, "k")
+    found: list[set[str]] = [set() for _ in lookups]
+    exact = [i for i, item in enumerate(lookups) if not item.prefix]
+    if exact:
+        rows = read(f"SELECT j.key, k.case_id FROM json_each(?) j CROSS JOIN search_keys k ON k.key = j.value{join}"
+                    " LIMIT ?", [json.dumps([lookups[i].key for i in exact])] + visible_args
+                    + [cap * len(exact)]).fetchall()
+        for position, group in groupby(rows, key=itemgetter(0)):
+            found[exact[position]] = set(map(itemgetter(1), group))
+    for i, item in enumerate(lookups):
         if item.prefix:
-            where, args = "k.key >= ? AND k.key < ?", [item.key, _after(item.key)]
-        else:
-            where, args = "k.key = ?", [item.key]
-        rows = read(f"SELECT k.case_id FROM search_keys k{join} WHERE {where} LIMIT ?",
-                    visible_args + args + [cap]).fetchall()
-        found.append({r[0] for r in rows})
-    return found
-
-
-def lookup_many(read: Read, keys: Sequence[str], query: CaseQuery, cap: int) -> dict[str, set[str]]:
-    """Exact lookups of many keys in one read (the typo neighbours of a word): key → cases."""
-    if not keys:
-        return {}
-    visible, visible_args = _visibility(query)
-    join = f" CROSS JOIN cases c ON c.id = k.case_id AND {visible}" if visible else ""
-    # CROSS JOIN keeps this order of loops: each key, its index range, then its case.
-    rows = read(f"SELECT k.key, k.case_id FROM json_each(?) j CROSS JOIN search_keys k ON k.key = j.value{join}"
-                " LIMIT ?",
-                [json.dumps(list(keys))] + visible_args + [cap]).fetchall()
-    found: dict[str, set[str]] = {}
-    for key, case_id in rows:
-        found.setdefault(key, set()).add(case_id)
+            rows = read(f"SELECT k.case_id FROM search_keys k{join} WHERE k.key >= ? AND k.key < ? LIMIT ?",
+                        visible_args + [item.key, _after(item.key), cap]).fetchall()
+            found[i] = set(map(itemgetter(0), rows))
     return found
 
 

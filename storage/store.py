@@ -283,11 +283,8 @@ class SqlCipherStore:
             yield case_id, state, post, detected_on, case_data, persons.get(person_id, missing)
 
     # --- search (storage/search_index.py) -----------------------------------------------
-    def search_lookup(self, lookups: Any, query: CaseQuery, cap: int) -> list[set[str]]:
+    def search_lookup(self, lookups: Any, query: CaseQuery | None, cap: int) -> list[set[str]]:
         return search_index.lookup(self._read, lookups, query, cap)
-
-    def search_lookup_many(self, keys: Any, query: CaseQuery, cap: int) -> dict[str, set[str]]:
-        return search_index.lookup_many(self._read, keys, query, cap)
 
     def search_rows(self, case_ids: Any, query: CaseQuery, *, full: bool = False) -> list[Any]:
         return search_index.rows(self._read, case_ids, query, full=full)

@@ -13,6 +13,8 @@ read, visibility applied in the read); only they are ranked, with ``app.names``.
 from __future__ import annotations
 
 import dataclasses
+import heapq
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable, Mapping, Protocol, Sequence
@@ -34,6 +36,7 @@ from app.permissions import Action, require
 from app.ports import CaseQuery, Clock, SystemClock
 from app.search_keys import (
     ATTRIBUTE_TIER, DOCUMENT, EXACT_TIER, FUZZY_TIER, GROUP, NATIONALITY, NUMBER, PHONE, POST, PREFIX_TIER, SERIAL,
+    Candidate,
     SKELETON, TOKEN, VARIANT_TIER, WHOLE, Lookup, QueryPlan, SearchRow, compact, default_table, fuzzy_lookups,
     names_of, phone_digits, plan,
 )
@@ -71,13 +74,13 @@ _KEY_SCORES = {NUMBER: 1.0, SERIAL: 0.9, DOCUMENT: 0.95, PHONE: 0.9, POST: 0.6, 
 
 # --- limits and thresholds (docs/SEARCH.md) -------------------------------------------------------
 
-LOOKUP_CAP = 5000  # cases read per lookup at most (a one-word prefix of a common name)
-#: Candidates ranked with the names (at least this many, and 5 × the limit): those whose
+LOOKUP_CAP = 5000  # cases read per prefix lookup at most (the start of a common name)
+#: Candidates ranked with the names (at least this many, and 3 × the limit): those whose
 #: index hits promise the most come first (a whole name spelled exactly, then words spelled
 #: exactly, variants, starts of words, attributes, possible typos).
-MIN_RANKED = 100
+MIN_RANKED = 60
 _PROMISE = {EXACT_TIER: 0.95, VARIANT_TIER: 0.85, PREFIX_TIER: 0.7, ATTRIBUTE_TIER: 0.5, FUZZY_TIER: 0.4}
-DUPLICATE_CANDIDATES = 100
+DUPLICATE_CANDIDATES = 40  # the strongest candidates read and scored (most words of a name, documents)
 #: A likely duplicate scores at least this (0..1) …
 DUPLICATE_THRESHOLD = 0.6
 #: … and either shares a document or phone number, or its name matches at least this well.
@@ -108,9 +111,7 @@ class SearchStore(Protocol):
 
     def transaction(self) -> Any: ...
 
-    def search_lookup(self, lookups: Sequence[Lookup], query: CaseQuery, cap: int) -> list[set[str]]: ...
-
-    def search_lookup_many(self, keys: Sequence[str], query: CaseQuery, cap: int) -> dict[str, set[str]]: ...
+    def search_lookup(self, lookups: Sequence[Lookup], query: CaseQuery | None, cap: int) -> list[set[str]]: ...
 
     def search_rows(self, case_ids: Iterable[str], query: CaseQuery, *, full: bool = False) -> list[SearchRow]: ...
 
@@ -141,62 +142,63 @@ class SearchService:
         if not query_plan:
             return []
         visible = self.cases.visible_query(session, CaseQuery())
-        enough = max(MIN_RANKED, 5 * limit)
-        hits = self._hits(query_plan, visible, enough)
-        terms = len(query_plan.terms)
-        if sum(1 for found in hits.values() if len(found) == terms) < limit:
-            self._add_typos(query_plan, visible, hits)
-        ranked = sorted(hits, key=lambda cid: (-_promise(hits[cid], terms), cid))
-        rows = self.store.search_rows(ranked[:enough], visible)
-        matches = [self._rank(query_plan, row, hits.get(row.case_id, {})) for row in rows]
+        enough = max(MIN_RANKED, 3 * limit)
+        found = self._candidates(query_plan, None, enough, limit)
+        rows = self.store.search_rows([c.case_id for c in found], visible)
+        if len(rows) < min(limit, len(found)) or (len(rows) < len(found) and len(found) >= enough):
+            # Some of the best candidates are cases this session may not see: read again,
+            # with the visibility joined to every hit (slower, but complete).
+            found = self._candidates(query_plan, visible, enough, limit)
+            rows = self.store.search_rows([c.case_id for c in found], visible)
+        by_id = {c.case_id: c for c in found}
+        matches = [self._rank(query_plan, row, by_id[row.case_id].kinds) for row in rows]
         matches = [m for m in matches if m.score > 0]
         matches.sort(key=lambda m: (-m.score, m.case_number))
         return matches[:limit]
 
-    def _hits(self, query_plan: QueryPlan, visible: CaseQuery,
-              enough: int) -> dict[str, dict[int, dict[str, int]]]:
-        """case id → term index → {key kind hit: its tier}.
+    def _candidates(self, query_plan: QueryPlan, visible: CaseQuery | None, enough: int,
+                    limit: int) -> list[Candidate]:
+        """The most promising cases, reading the index tier by tier.
 
-        Tier by tier (exact spellings, then variants, starts of words, attributes): once
-        ``enough`` cases match every term, weaker tiers could not rank above them and are
-        not read (a common first name has thousands of exact matches).
+        Exact spellings and identifiers first, then variants, starts of words, attributes:
+        once ``limit`` cases match every term, weaker tiers could not rank above them (a
+        whole match of a stronger tier scores more than one of a weaker tier) and are not
+        read: a common first name has thousands of exact matches. When fewer than ``limit``
+        match every term after all tiers, typos (keys one consonant away) too. Of the cases
+        found, the ``enough`` most promising are returned.
         """
-        hits: dict[str, dict[int, dict[str, int]]] = {}
-        terms = len(query_plan.terms)
-        for tier in (EXACT_TIER, VARIANT_TIER, PREFIX_TIER, ATTRIBUTE_TIER):
-            items = [(index, item) for index, term in enumerate(query_plan.terms) for item in term.lookups
-                     if item.tier == tier]
-            exact = [(index, item) for index, item in items if not item.prefix]
-            ranges = [(index, item) for index, item in items if item.prefix]
-            found = self.store.search_lookup_many([item.key for _i, item in exact], visible,
-                                                  LOOKUP_CAP * max(1, len(exact)))
-            for index, item in exact:
-                self._note(hits, found.get(item.key, ()), index, item)
-            for (index, item), case_ids in zip(ranges, self.store.search_lookup(
-                    [item for _i, item in ranges], visible, LOOKUP_CAP)):
-                self._note(hits, case_ids, index, item)
-            if sum(1 for found_terms in hits.values() if len(found_terms) == terms) >= enough:
+        terms = query_plan.terms
+        weighted = sorted(((item, index, 1.0 if item.key.startswith(WHOLE) else _PROMISE[item.tier])
+                           for index, term in enumerate(terms) for item in term.lookups), key=lambda w: -w[2])
+        best: list[dict[str, float]] = [{} for _ in terms]  # term → case → what its best hit promises
+        hits: list[tuple[int, str, set[str]]] = []  # (term, key kind, cases) of every lookup read
+
+        def read(batch: list[tuple[Lookup, int, float]]) -> int:
+            for (item, index, promise), cases in zip(batch, self.store.search_lookup(
+                    [w[0] for w in batch], visible, LOOKUP_CAP)):
+                hits.append((index, item.key[:2], cases))
+                best[index].update(dict.fromkeys(cases - best[index].keys(), promise))
+            return len(set.intersection(*(set(b) for b in best))) if best else 0
+
+        complete = 0
+        for tier in sorted({w[0].tier for w in weighted}):
+            complete = read([w for w in weighted if w[0].tier == tier])
+            if complete >= limit:
                 break
-        return hits
+        if complete < limit:
+            complete = read([(item, index, _PROMISE[FUZZY_TIER]) for index, term in enumerate(terms)
+                             if term.token is not None for item in fuzzy_lookups(term.token)])
+        count: Counter[str] = Counter()
+        for term_best in best:
+            count.update(term_best.keys())
+        pool = set.intersection(*(set(b) for b in best)) if complete >= enough else count.keys()
+        total = {c: sum(term_best.get(c, 0.0) for term_best in best) for c in pool}
+        chosen = heapq.nlargest(enough, total, key=lambda c: (count[c], total[c], c))
+        return [Candidate(c, count[c], total[c], {index: frozenset(kind for i, kind, cases in hits
+                                                                  if i == index and c in cases)
+                                                  for index in range(len(terms))}) for c in chosen]
 
-    @staticmethod
-    def _note(hits: dict[str, dict[int, dict[str, int]]], case_ids: Iterable[str], index: int, item: Lookup) -> None:
-        kind = item.key[:2]
-        for case_id in case_ids:
-            kinds = hits.setdefault(case_id, {}).setdefault(index, {})
-            kinds[kind] = min(kinds.get(kind, 9), item.tier)
-
-    def _add_typos(self, query_plan: QueryPlan, visible: CaseQuery, hits: dict) -> None:
-        for index, term in enumerate(query_plan.terms):
-            if term.token is None:
-                continue
-            keys = [item.key for item in fuzzy_lookups(term.token)]
-            for case_ids in self.store.search_lookup_many(keys, visible, LOOKUP_CAP).values():
-                for case_id in case_ids:
-                    kinds = hits.setdefault(case_id, {}).setdefault(index, {})
-                    kinds.setdefault("~:", FUZZY_TIER)
-
-    def _rank(self, query_plan: QueryPlan, row: SearchRow, hit: Mapping[int, Mapping[str, int]]) -> Match:
+    def _rank(self, query_plan: QueryPlan, row: SearchRow, hit: Mapping[int, frozenset[str]]) -> Match:
         name_terms = [t for t in query_plan.terms if t.token is not None]
         tokens = [t.token for t in name_terms if t.token is not None]
         typing = query_plan.typing and bool(name_terms) and name_terms[-1] is query_plan.terms[-1]
@@ -205,7 +207,7 @@ class SearchService:
         reasons: list[tuple[float, str]] = []
         name_index = 0
         for index, term in enumerate(query_plan.terms):
-            kinds = hit.get(index, {})
+            kinds = hit.get(index, frozenset())
             score = 0.0
             if term.token is not None:
                 score = best.per_query[name_index] if best.per_query else 0.0
@@ -241,28 +243,15 @@ class SearchService:
         forms = [name_tokens(n) for n in names_of(fields)]
         forms = [f for f in forms if f]
         visible = self.cases.visible_query(session, CaseQuery())
-        keys, owners = _duplicate_keys(forms, fields, self.table)
-        if not keys:
+        keyed = _duplicate_keys(forms, fields, self.table)
+        if not keyed:
             return []
-        found = self.store.search_lookup_many(sorted(keys), visible, LOOKUP_CAP)
-        strength: dict[str, float] = {}
-        for form_index, form in enumerate(forms):
-            per_case: dict[str, set[int]] = {}
-            for key, case_ids in found.items():
-                for word in owners.get(key, ()):
-                    if word[0] == form_index:
-                        for case_id in case_ids:
-                            per_case.setdefault(case_id, set()).add(word[1])
-            for case_id, words in per_case.items():
-                if len(words) >= min(2, len(form)):
-                    strength[case_id] = max(strength.get(case_id, 0.0), len(words) / len(form))
-        for key, case_ids in found.items():
-            if key.startswith((DOCUMENT, PHONE)):
-                for case_id in case_ids:
-                    strength[case_id] = strength.get(case_id, 0.0) + 1.0
         skip = self._not_duplicates(exclude_case_id)
-        candidates = sorted((c for c in strength if c not in skip), key=lambda c: -strength[c])
-        rows = self.store.search_rows(candidates[:DUPLICATE_CANDIDATES], visible, full=True)
+        found = self._duplicate_candidates(keyed, None, skip)
+        rows = self.store.search_rows(found, visible, full=True)
+        if len(rows) < len(found) == DUPLICATE_CANDIDATES:
+            # Many strong candidates this session may not see: read again, visibility joined.
+            rows = self.store.search_rows(self._duplicate_candidates(keyed, visible, skip), visible, full=True)
         today = self.clock.now().date()
         cache: dict[tuple[str, str], float] = {}
         matches = []
@@ -274,6 +263,28 @@ class SearchService:
                 matches.append(found_match)
         matches.sort(key=lambda m: (-m.score, m.case_number))
         return matches[:limit]
+
+    def _duplicate_candidates(self, keyed: Sequence[tuple[str, int, int, int, float]], visible: CaseQuery | None,
+                              skip: set[str]) -> list[str]:
+        """The strongest candidates: for one of the person's names, the cases hitting at least
+        the words needed of it (the more words, the stronger), or a document or phone."""
+        keys = sorted({k[0] for k in keyed})
+        found = dict(zip(keys, self.store.search_lookup([Lookup(k) for k in keys], visible, LOOKUP_CAP)))
+        words: dict[tuple[int, int], set[str]] = {}
+        rule: dict[int, tuple[int, float]] = {}
+        for key, group, word, need, weight in keyed:
+            words.setdefault((group, word), set()).update(found[key])
+            rule[group] = (need, weight)
+        strength: dict[str, float] = {}
+        for group, (need, weight) in rule.items():
+            count: Counter[str] = Counter()
+            for (g, _word), cases in words.items():
+                if g == group:
+                    count.update(cases - skip)
+            for case_id, n in count.items():
+                if n >= need:
+                    strength[case_id] = max(strength.get(case_id, 0.0), n * weight)
+        return heapq.nlargest(DUPLICATE_CANDIDATES, strength, key=lambda c: (strength[c], c))
 
     def _not_duplicates(self, case_id: str | None) -> set[str]:
         if case_id is None:
@@ -395,15 +406,6 @@ class SearchService:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _promise(kinds_by_term: Mapping[int, Mapping[str, int]], terms: int) -> float:
-    """What a candidate's index hits promise, before its names are compared: the mean over
-    the query's terms of the best hit of each (a whole name spelled exactly promises 1)."""
-    total = 0.0
-    for kinds in kinds_by_term.values():
-        total += max(1.0 if kind == WHOLE else _PROMISE[tier] for kind, tier in kinds.items())
-    return total / max(1, terms)
-
-
 def _best_form(tokens: Sequence[Token], forms: Sequence[Sequence[Token]], table: NameTable,
                typing: bool) -> FormMatch:
     best = FormMatch(0.0, 0.0, 0.0, (), 0, (0.0,) * len(tokens))
@@ -428,28 +430,34 @@ def _match(row: SearchRow, score: float, reasons: tuple[str, ...]) -> Match:
 
 
 def _duplicate_keys(forms: Sequence[Sequence[Token]], fields: Mapping[str, Any],
-                    table: NameTable) -> tuple[set[str], dict[str, set[tuple[int, int]]]]:
-    """The exact keys a likely duplicate shares, and for each name key the (form, word) it
-    stands for. Parts of compound names are left out: "Ben Ali" is not "Ali"."""
-    owners: dict[str, set[tuple[int, int]]] = {}
+                    table: NameTable) -> list[tuple[str, int, int, int, float]]:
+    """The exact keys a likely duplicate shares, as (key, group, word, words needed, weight).
+
+    A group is one of the person's names (a candidate needs two of its words, or its only
+    word); its words weigh 1 / the name's length. Documents and the phone form group -1:
+    one is enough, and it weighs 2. Parts of compound names are left out: "Ben Ali" is not
+    "Ali".
+    """
+    keyed: list[tuple[str, int, int, int, float]] = []
     for f, form in enumerate(forms):
+        need, weight = min(2, len(form)), 1.0 / len(form)
         for w, token in enumerate(form):
             keys = {TOKEN + s for s in token.spellings()} | {SKELETON + k for k in skeletons(token)}
             keys |= {GROUP + g for g in table.groups_of(token)}
-            for key in keys:
-                owners.setdefault(key, set()).add((f, w))
+            keyed += [(key, f, w, need, weight) for key in sorted(keys)]
         for w, (first, second) in enumerate(zip(form, form[1:])):
-            for key in pair_skeletons(first, second):
-                owners.setdefault(SKELETON + key, set()).update({(f, w), (f, w + 1)})
-    keys = set(owners)
+            for key in sorted(pair_skeletons(first, second)):
+                keyed += [(SKELETON + key, f, w, need, weight), (SKELETON + key, f, w + 1, need, weight)]
+    identifiers = []
     for document in fields.get("prs_Documents") or ():
         code = compact(document.get("number", "")) if isinstance(document, dict) else ""
         if code:
-            keys.add(DOCUMENT + code)
+            identifiers.append(DOCUMENT + code)
     phone = phone_digits(fields.get("prs_MobilePhone") or "")
     if len(phone) >= 6:
-        keys.add(PHONE + phone)
-    return keys, owners
+        identifiers.append(PHONE + phone)
+    keyed += [(key, -1, i, 1, 2.0) for i, key in enumerate(identifiers)]
+    return keyed
 
 
 def _mutual_name_score(forms: Sequence[Sequence[Token]], others: Sequence[Sequence[Token]], table: NameTable,
