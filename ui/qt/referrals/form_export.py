@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from i18n.bidi import isolate_ltr
-from storage.files import atomic_write
 from ui.qt.context import AppContext
 from ui.qt.lang import language, render_error, tr
-
-#: (parent, suggested path) -> the chosen path, or "" when the worker cancelled
-AskPath = Callable[[QWidget, str], str]
+from ui.qt.saving import AskPath, default_folder, with_suffix, write_file
 
 
 def ask_save_path(parent: QWidget, suggested: str) -> str:
@@ -34,14 +30,9 @@ def default_name(case_number: str, referred_on: date) -> str:
     return f"referral-{case_number}-{referred_on.isoformat()}.pdf"
 
 
-def default_folder() -> Path:
-    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found and Path(found).is_dir() else Path.home()
-
-
 def write_form(path: Path, data: bytes) -> None:
-    """Temporary file in the target folder, then an atomic rename (``storage.files``)."""
-    atomic_write(path, data, mode=0o600)
+    """Temporary file in the target folder, then an atomic rename (``ui.qt.saving``)."""
+    write_file(path, data)
 
 
 class FormExport(QObject):
@@ -68,9 +59,7 @@ class FormExport(QObject):
         chosen = self.ask_path(self.widget, str(default_folder() / default_name(case_number, referred_on)))
         if not chosen:
             return False
-        path = Path(chosen)
-        if path.suffix.lower() != ".pdf":
-            path = path.with_name(path.name + ".pdf")
+        path = with_suffix(chosen, ".pdf")
         ctx, lang = self.ctx, language.code
 
         def job() -> str:  # worker thread
