@@ -27,6 +27,8 @@ from ui.qt.context import AppContext
 from ui.qt.lang import language, ntr, tr, trf
 from ui.qt.referrals.directory_dialog import DirectoryDialog
 from ui.qt.referrals.today import TodayPanel
+from ui.qt.reports.batch_dialog import BatchExportDialog
+from ui.qt.reports.dashboard import Dashboard
 from ui.qt.settings_dialog import SettingsDialog
 from ui.qt.users_dialog import UsersDialog
 
@@ -91,6 +93,13 @@ class Workspace(QWidget):
         self.today_badge_action.setVisible(False)
         self.directory_action = self._action("actionDirectory", QIcon.ThemeIcon.EditFind, pix.SP_DirIcon,
                                              DIRECTORY_SHORTCUT, self.open_directory)
+        # Supervisors and the secretariat (SECURITY.md); the services refuse anyone else anyway.
+        self.dashboard_action = self._action("actionDashboard", QIcon.ThemeIcon.DocumentPrintPreview,
+                                             pix.SP_FileDialogListView, None, self.open_dashboard,
+                                             allowed(role, Action.EXPORT_STATISTICS))
+        self.batch_action = self._action("actionExportSummaries", QIcon.ThemeIcon.DocumentSaveAs,
+                                         pix.SP_DialogSaveButton, None, self.open_batch_export,
+                                         allowed(role, Action.EXPORT_CASE_PDF))
         self.toolbar.addSeparator()
         self.users_action = self._action("actionUsers", QIcon.ThemeIcon.AddressBookNew, pix.SP_DirHomeIcon,
                                          USERS_SHORTCUT, self.open_users, allowed(role, Action.MANAGE_USERS))
@@ -243,6 +252,28 @@ class Workspace(QWidget):
     def open_directory(self) -> None:
         self._dialog("directory", lambda: DirectoryDialog(self.ctx, self))
 
+    @property
+    def dashboard(self) -> QDialog | None:
+        return self.dialogs.get("dashboard")
+
+    def open_dashboard(self) -> None:
+        if self.dashboard_action.isEnabled():
+            self._dialog("dashboard", lambda: Dashboard(self.ctx, self))
+
+    @property
+    def batch_dialog(self) -> QDialog | None:
+        return self.dialogs.get("batch_export")
+
+    def open_batch_export(self) -> None:
+        """The selected rows of the case list, or every case its current filter finds."""
+        if not self.batch_action.isEnabled():
+            return
+        cases, query, total = self.list.selected_cases(), self.list.model.query, self.list.model.total
+        shown = self.dialogs.get("batch_export")
+        if isinstance(shown, BatchExportDialog) and not shown.busy:  # the list may have changed since
+            shown.set_cases(cases, query, total)
+        self._dialog("batch_export", lambda: BatchExportDialog(self.ctx, cases, query, total, self))
+
     def open_settings(self) -> None:
         window = self.window()
         idle = getattr(window, "idle", None) if window is not self else None
@@ -273,6 +304,14 @@ class Workspace(QWidget):
             (self.lock_action, N_("Lock"), N_("Lock now: the screen is cleared until you unlock ({shortcut})"),
              LOCK_SHORTCUT),
         )
+        for action, text, tip in (
+                (self.dashboard_action, N_("Dashboard"), N_("Anonymised statistics as charts")),
+                (self.batch_action, N_("Export summaries…"),
+                 N_("Case summaries (PDF) of the selected cases, or of every case the list finds"))):
+            action.setText(tr(text))
+            action.setToolTip(tr(tip))
+            action.setStatusTip(action.toolTip())
+            self.toolbar.widgetForAction(action).setAccessibleName(tr(text))
         for action, text, tip, shortcut in labels:
             action.setText(tr(text))
             native = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)

@@ -37,6 +37,7 @@ from ui.qt.context import AppContext, Locked
 from ui.qt.lang import language, render_error, tr, trf
 from ui.qt.referrals.followup_tab import FollowUpTab
 from ui.qt.referrals.referrals_tab import ReferralsTab
+from ui.qt.reports.summary_dialog import SummaryExportDialog, saved_text
 
 _CLOSED_LOOK = ("#e8e6e1", "#4a4740")
 _BADGE_COLOURS = {
@@ -70,6 +71,8 @@ class CaseFilePanel(QWidget):
         self.loaded: Loaded | None = None
         self.move_dialog: MoveDialog | None = None
         self.merge_dialog: MergeDialog | None = None
+        self.export_dialog: SummaryExportDialog | None = None
+        self._exported: str | None = None  # the path of the summary just saved
         self.move_buttons: dict[CaseState, QPushButton] = {}
         self._token = 0
         self._error: BaseException | None = None
@@ -105,6 +108,13 @@ class CaseFilePanel(QWidget):
         self.links.linkActivated.connect(self._open_link)
         self.merge_button = QPushButton(objectName="caseMerge")
         self.merge_button.clicked.connect(self.ask_merge)
+        self.export_button = QPushButton(objectName="caseExportSummary")
+        self.export_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.export_button.clicked.connect(self.ask_export)
+        self.export_result = QLabel(objectName="caseExportResult", wordWrap=True)
+        self.export_result.setStyleSheet("color: #1d5631;")
+        self.export_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.export_result.setVisible(False)
         self.banner = QFrame(objectName="caseUrgentBanner")
         self.banner_title = QLabel(objectName="caseUrgentTitle", wordWrap=True)
         self.banner_title.setStyleSheet("font-weight: 600;")
@@ -132,6 +142,7 @@ class CaseFilePanel(QWidget):
         top.addWidget(self.number)
         top.addWidget(self.state)
         top.addStretch(1)
+        top.addWidget(self.export_button)
         top.addWidget(self.merge_button)
         facts = QHBoxLayout()
         facts.addWidget(self.post)
@@ -147,6 +158,7 @@ class CaseFilePanel(QWidget):
         for row in (top, facts):
             layout.addLayout(row)
         layout.addWidget(self.links)
+        layout.addWidget(self.export_result)
         layout.addWidget(self.banner)
         layout.addLayout(moves)
         layout.addWidget(self.load_error)
@@ -162,6 +174,7 @@ class CaseFilePanel(QWidget):
     def show_case(self, case_id: str) -> None:
         if case_id != self.case_id:
             self.clear()
+        self.export_result.setVisible(False)
         self.case_id = case_id
         self.reload(record_view=True)
 
@@ -200,11 +213,14 @@ class CaseFilePanel(QWidget):
         self._token += 1
         self.case_id, self.loaded, self._error = None, None, None
         self._handed_over = None
-        for dialog in (self.move_dialog, self.merge_dialog):
+        for dialog in (self.move_dialog, self.merge_dialog, self.export_dialog):
             if dialog is not None:
                 dialog.reject()
                 dialog.deleteLater()
-        self.move_dialog = self.merge_dialog = None
+        self.move_dialog = self.merge_dialog = self.export_dialog = None
+        self._exported = None
+        self.export_result.clear()
+        self.export_result.setVisible(False)
         for tab in self.case_tabs:
             tab.clear()
         self._render()
@@ -235,6 +251,10 @@ class CaseFilePanel(QWidget):
         self.merge_button.setText(tr("Merge with another case…"))
         self.merge_button.setAccessibleName(tr("Merge with another case"))
         self.merge_button.setToolTip(tr("Close a duplicate case of the same person into the case that is kept"))
+        self.export_button.setText(tr("Export summary…"))
+        self.export_button.setAccessibleName(tr("Export the case summary as PDF"))
+        self.export_button.setToolTip(tr("A PDF of the whole case, to print or hand over, with the reason you give"))
+        self._show_exported()
         self._render()
 
     def _render(self) -> None:
@@ -255,6 +275,7 @@ class CaseFilePanel(QWidget):
             self.links.clear()
             self.links.setVisible(False)
             self.merge_button.setVisible(False)
+            self.export_button.setVisible(False)
             self._set_moves(())
             return
         case = loaded.file.case
@@ -274,6 +295,8 @@ class CaseFilePanel(QWidget):
         # Supervisors only (the service refuses anyone else); a case merged away is merged no more.
         self.merge_button.setVisible(loaded.may(Action.MERGE_CASES))
         self.merge_button.setEnabled(case.closure_reason is not ClosureReason.MERGED)
+        # Supervisors and the secretariat only (SECURITY.md); the others do not see the action.
+        self.export_button.setVisible(loaded.may(Action.EXPORT_CASE_PDF))
         self._render_banner()
         self._set_moves(loaded.file.moves)
 
@@ -300,6 +323,27 @@ class CaseFilePanel(QWidget):
         self.merge_dialog = MergeDialog(self.ctx, self.loaded.file, self)
         self.merge_dialog.accepted.connect(self._after_merge)
         self.merge_dialog.open()
+
+    def ask_export(self) -> None:
+        if self.loaded is None or not self.loaded.may(Action.EXPORT_CASE_PDF):
+            return
+        if self.export_dialog is not None:
+            self.export_dialog.deleteLater()  # one at a time: the reason typed in the last one goes too
+        self.export_result.setVisible(False)
+        self.export_dialog = SummaryExportDialog(self.ctx, self.loaded, self)
+        self.export_dialog.saved.connect(self._after_export)
+        self.export_dialog.open()
+
+    def _after_export(self, path: str) -> None:
+        """Say where the file went; the reason is now a note of the case: show it."""
+        self._exported = path
+        self._show_exported()
+        self.export_result.setVisible(True)
+        self._after_edit()
+
+    def _show_exported(self) -> None:
+        self.export_result.setText(saved_text(self._exported) if self._exported else "")
+        self.export_result.setAccessibleName(self.export_result.text())
 
     def _after_merge(self) -> None:
         """Show the kept case (the merged one now says where it went), and tell the list."""

@@ -162,7 +162,8 @@ class CaseListPanel(QWidget):
         table = self.table
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows may be selected (Shift/Ctrl+click) for a batch export of their summaries.
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
@@ -235,6 +236,15 @@ class CaseListPanel(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
+
+    def selected_cases(self) -> list[tuple[str, str]]:
+        """(case id, case number) of the selected rows, in list order."""
+        found = []
+        for index in sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row()):
+            row = self.model.case_row(index.row())
+            if row is not None:
+                found.append((row.id, row.case_number))
+        return found
 
     # --- queries ------------------------------------------------------------------------
     def _query(self) -> CaseQuery:

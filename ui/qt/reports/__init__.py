@@ -1,0 +1,1 @@
+"""Exports and figures on the desktop: case summaries, batches, the statistics dashboard."""
