@@ -86,6 +86,7 @@ class IndexWriter:
             if person is not None:
                 rows += [(key, case_id) for key in record_keys(fields, person)]
         if rows:
+            rows.sort()  # in key order, the B-tree is filled page after page, not all over
             db.executemany(_INSERT, rows)
         self._new_cases.clear()
         self._changed_cases.clear()
