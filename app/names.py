@@ -112,19 +112,16 @@ _FOLD: dict[int, str | None] = {
     **{0x06F0 + i: str(i) for i in range(10)},
 }
 
-_ARABIC_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+_ARABIC_CHAR = re.compile(f"[{_ARABIC}]")
+_SCRIPT_RUNS = re.compile(f"[{_ARABIC}]+|[^{_ARABIC}]+")
 _SEPARATOR = re.compile(r"[^\w]+|_+")
 _MEDIAL_TA_MARBUTA = re.compile("ة(?=[\u0621-\u064a])")
 
 
-def _is_arabic(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _ARABIC_RANGES)
-
-
 def script_of(word: str) -> str:
     """``"ar"`` for Arabic script, ``"lat"`` for a-z, ``"num"`` for digits, else ``"other"``."""
-    if any(_is_arabic(c) for c in word):
+    if _ARABIC_CHAR.search(word):
         return "ar"
     if word and all("a" <= c <= "z" for c in word):
         return "lat"
@@ -157,15 +154,7 @@ def normalise(text: str) -> str:
 
 def _split_scripts(word: str) -> list[str]:
     """"محمدMohamed" → two words: a change of script is a word boundary."""
-    if not word:
-        return []
-    out, start = [], 0
-    for i in range(1, len(word)):
-        if _is_arabic(word[i]) != _is_arabic(word[i - 1]):
-            out.append(word[start:i])
-            start = i
-    out.append(word[start:])
-    return out
+    return _SCRIPT_RUNS.findall(word)
 
 
 # --- 2. tokens ------------------------------------------------------------------------------
