@@ -204,25 +204,16 @@ def name_tokens(text: str) -> tuple[Token, ...]:
             word = word.translate(_ARABIZI)
         if word:
             words.append(word)
-    tokens: list[Token] = []
-    i = len(words) - 1
-    pending: Token | None = None  # the token after the current word (we walk right to left)
-    out_rev: list[Token] = []
-    while i >= 0:
-        word = words[i]
+    reversed_tokens: list[Token] = []  # right to left: a particle joins the token after it
+    for word in reversed(words):
         script = script_of(word)
-        if pending is not None and pending.script == script and _joins(word, script):
-            joined = Token(word + pending.text, script, bare=_bare_after(word, pending),
-                           parts=_parts_after(word, pending))
-            out_rev[-1] = joined
-            pending = joined
+        after = reversed_tokens[-1] if reversed_tokens else None
+        if after is not None and after.script == script and _joins(word, script):
+            reversed_tokens[-1] = Token(word + after.text, script, bare=_bare_after(word, after),
+                                        parts=_parts_after(word, after))
         else:
-            token = _single(word, script)
-            out_rev.append(token)
-            pending = token
-        i -= 1
-    tokens = list(reversed(out_rev))
-    return tuple(tokens)
+            reversed_tokens.append(_single(word, script))
+    return tuple(reversed(reversed_tokens))
 
 
 def _joins(word: str, script: str) -> bool:
@@ -255,7 +246,6 @@ def _single(word: str, script: str) -> Token:
 # Latin renders two ways), short vowels a e i u, long vowels A I U, "'" for ع (a glottal
 # stop that Latin writes as a vowel or not at all), "?" for a final h / ة.
 _LONG = set("AIU")
-_SHORT = set("aiu")
 _WEAK = set("e'")  # a vowel of no fixed quality: schwa, onset, ع
 
 _AR_SOUNDS: dict[str, str] = {

@@ -304,7 +304,7 @@ def _identifier_term(chunk: str, *, last: bool, typing: bool) -> Term | None:
     if code.isdigit():
         if len(code) <= 7:
             lookups.append(Lookup(SERIAL + str(int(code))))
-        if len(code) >= 4:
+        if len(code.lstrip("0")) >= 4:
             lookups.append(Lookup(PHONE + code.lstrip("0"), prefix=True, tier=PREFIX_TIER))
     if len(code) >= 3:
         lookups.append(Lookup(DOCUMENT + code, prefix=True))
