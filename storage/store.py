@@ -8,6 +8,7 @@ chained audit entry. Either all of it is committed or none of it.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -27,7 +28,9 @@ from app.domain.values import CaseState, Sex
 from app.errors import StaleRecord, StoreCorrupted
 from app.ports import CaseQuery, CaseRow, StatsFacts
 from storage.database import is_corruption
-from storage.migrations import SORT_NAME_BACKFILL
+from storage.migrations import (
+    SORT_NAME_BACKFILL, STATS_CASE_FIELDS, STATS_PERSON_FIELDS, STATS_REFERRAL_FIELDS, STATS_SCREENING_FIELDS,
+)
 from storage import search_index
 from storage.search_index import IndexWriter
 from storage.tables import BY_RECORD_TYPE, TABLES, Table
@@ -217,70 +220,49 @@ class SqlCipherStore:
         return int(self._read(f"SELECT count(*) FROM cases c{join}{where}", args).fetchone()[0])
 
     def stats_facts(self, query: CaseQuery, *, answer_item: str) -> Iterator[StatsFacts]:
-        """The facts statistics count, for every case ``count_cases(query)`` counts, streamed.
+        """The facts statistics count, for every case ``count_cases(query)`` counts.
 
-        Sequential reads, no record decoded into its class (nor validated): the referrals'
-        categories (withdrawn ones left out) and the completed screenings first, then the
-        cases with their person's facts (a LEFT JOIN when the query filters; with no filter
-        the persons table is read in one pass, cheaper than 100,000 lookups by id). Copied-out
-        columns are used as they are; the few other fields are picked from each record's JSON
-        text parsed with Python's ``json``, not with SQLite's ``json_extract``, which in this
-        SQLCipher build takes about 25 µs per record where ``json.loads`` takes 3 to 5
-        (measured on a demo store; bench/bench_stats.py times the whole).
+        Read from the covering indexes of migration 7 (``storage.migrations.STATS_*_FIELDS``),
+        never from the records: the cases with the list's filters, then the completed
+        screenings, the referrals (withdrawn ones left out) and the persons, each in one pass
+        over its index; no record is decoded (nor validated). An ``answer_item`` other than
+        the indexed one is read from the screenings themselves (correct, slower).
         """
         where, args = self._where(query)
-        ids = {row[0] for row in self._read(f"SELECT c.id FROM cases c{where}", args)} if where else None
-        loads = _json_object
-        asked: dict[str, set[str]] = {}
-        for case_id, data in self._read("SELECT case_id, data FROM referrals WHERE status != 'withdrawn'"):
-            if ids is None or case_id in ids:
-                asked.setdefault(case_id, set()).update(loads(data).get("hmy_ServicesAsked") or ())
+        cases = self._read(
+            f"SELECT c.id, c.state, c.border_post, c.detected_on, c.person_id, {_fields('c', STATS_CASE_FIELDS)}"
+            f" FROM cases c INDEXED BY cases_stats{where}", args).fetchall()
+        ids = {row[0] for row in cases} if where else None
         latest: dict[str, tuple[str, Any]] = {}  # case → (completed at, recommendation)
         answered: dict[str, tuple[str, Any]] = {}  # case → (completed at, the answer)
-        for case_id, data in self._read("SELECT case_id, data FROM screenings WHERE status = 'completed'"
-                                        " ORDER BY rowid"):
+        item = STATS_SCREENING_FIELDS[2]
+        if answer_item != "exploitation_form":
+            item = f"json_extract(data, '$.hmy_Answers.{answer_item}')" if _ITEM.match(answer_item) else "NULL"
+        for case_id, at, recommendation, answer in self._read(
+                f"SELECT case_id, {STATS_SCREENING_FIELDS[0]}, {STATS_SCREENING_FIELDS[1]}, {item}"
+                " FROM screenings WHERE status = 'completed'"):
             if ids is not None and case_id not in ids:
                 continue
-            fields = loads(data)
-            at = fields.get("hmy_CompletedAt") or ""
+            at = at or ""
             if case_id not in latest or at >= latest[case_id][0]:
-                latest[case_id] = (at, fields.get("hmy_Recommendation"))
-            answer = (fields.get("hmy_Answers") or {}).get(answer_item)
+                latest[case_id] = (at, recommendation)
             if answer is not None and (case_id not in answered or at >= answered[case_id][0]):
                 answered[case_id] = (at, answer)
+        asked: dict[str, set[str]] = {}
+        for case_id, categories in self._read(
+                f"SELECT case_id, {STATS_REFERRAL_FIELDS[0]} FROM referrals WHERE status != 'withdrawn'"):
+            if categories and (ids is None or case_id in ids):
+                asked.setdefault(case_id, set()).update(_SCAN(categories, 0)[0])
+        persons = {row[0]: row[1:] for row in self._read(
+            f"SELECT id, sex, nationality, {_fields('p', STATS_PERSON_FIELDS)} FROM persons p"
+            " INDEXED BY persons_stats WHERE p.id > ''")}
         none: tuple[Any, Any] = ("", None)
-        for case_id, state, post, detected_on, case_data, person in self._stats_cases(where, args):
-            case = _json_object(case_data)
-            categories = asked.get(case_id)
-            yield StatsFacts(
-                state, case.get("cas_ClosureReason"), case.get("hmy_ScreeningOutcome"), post,
-                case.get("hmy_DetectingAgency"), detected_on, *person, answered.get(case_id, none)[1],
-                latest.get(case_id, none)[1], tuple(sorted(categories)) if categories else ())
-
-    def _stats_cases(self, where: str, args: list[Any]) -> Iterator[tuple[Any, ...]]:
-        """(case id, state, post, detected on, case JSON, person facts) for each case."""
-        loads = _json_object
         missing = (None,) * 5
-
-        def facts(sex: Any, nationality: Any, data: Any) -> tuple[Any, ...]:
-            if data is None:
-                return missing
-            fields = loads(data)
-            return (sex, nationality, fields.get("prs_Birthdate"), fields.get("prs_BirthYear"),
-                    fields.get("prs_AgeBand"))
-
-        if where:
-            cursor = self._read(
-                "SELECT c.id, c.state, c.border_post, c.detected_on, c.data, p.sex, p.nationality, p.data"
-                f" FROM cases c LEFT JOIN persons p ON p.id = c.person_id{where}", args)
-            for row in cursor:
-                yield (*row[:5], facts(*row[5:]))
-            return
-        persons = {pid: facts(sex, nationality, data) for pid, sex, nationality, data
-                   in self._read("SELECT id, sex, nationality, data FROM persons")}
-        for case_id, state, post, detected_on, case_data, person_id in self._read(
-                "SELECT id, state, border_post, detected_on, data, person_id FROM cases"):
-            yield case_id, state, post, detected_on, case_data, persons.get(person_id, missing)
+        for case_id, state, post, detected_on, person_id, closure, outcome, agency in cases:
+            categories = asked.get(case_id)
+            yield StatsFacts(state, closure, outcome, post, agency, detected_on, *persons.get(person_id, missing),
+                             answered.get(case_id, none)[1], latest.get(case_id, none)[1],
+                             tuple(sorted(categories)) if categories else ())
 
     # --- search (storage/search_index.py) -----------------------------------------------
     def search_lookup(self, lookups: Any, query: CaseQuery | None, cap: int) -> list[set[str]]:
@@ -342,10 +324,12 @@ class SqlCipherStore:
 _SCAN = json.JSONDecoder().scan_once
 
 
-def _json_object(text: str) -> Any:
-    """A stored field dictionary (compact JSON written by ``dumps``) parsed by the C scanner
-    directly: ``json.loads`` adds two regular-expression passes for surrounding spaces."""
-    return _SCAN(text, 0)[0]
+def _fields(alias: str, expressions: tuple[str, ...]) -> str:
+    """The indexed expressions, on the table named ``alias`` in the query."""
+    return ", ".join(e.replace("(data,", f"({alias}.data,") for e in expressions)
+
+
+_ITEM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,59}$")  # a checklist item id (it goes into a JSON path)
 
 
 def _entry(row: tuple) -> AuditEntry:

@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
 from app.demo import generate
 from app.domain.case import Case
 from app.domain.checks import new_id
@@ -16,7 +15,7 @@ from app.domain.person import Person
 from app.domain.referral import Referral
 from app.domain.screening import Screening, ScreeningStatus
 from app.domain.user import Session, User
-from app.domain.values import Role
+from app.domain.values import CaseState, Role
 from app.ports import CaseQuery
 from app.services.cases import CaseService
 from app.services.statistics import StatisticsService
@@ -91,7 +90,33 @@ QUERIES = [
     CaseQuery(), CaseQuery(scope_ids=frozenset({"scope-north"})),
     CaseQuery(detected_from=date(2024, 1, 1), detected_to=date(2024, 12, 31)),
     CaseQuery(border_posts=frozenset({"BENI-ENSAR", "CMN-APT"}), scope_ids=frozenset({"scope-south", "x"})),
+    CaseQuery(states=frozenset({CaseState.CLOSED, CaseState.REFERRED}), assigned_to=None),
 ]
+
+
+def test_a_text_filter_counts_what_the_list_counts(world):
+    store = world[0]
+    name = store.list_cases(CaseQuery(limit=1))[0].name_latin.split()[0]
+    query = CaseQuery(text=name)
+    assert 0 < sum(1 for _ in store.stats_facts(query, answer_item=EXPLOITATION_ITEM)) == store.count_cases(query)
+
+
+def test_statistics_are_read_from_the_indexes_not_the_records(world):
+    store = world[0]
+    plans = []
+    original = store._read
+
+    def explain(sql, args=()):
+        plans.extend(row[3] for row in store.db.execute("EXPLAIN QUERY PLAN " + sql, args))
+        return original(sql, args)
+
+    store._read = explain
+    try:
+        list(store.stats_facts(CaseQuery(scope_ids=frozenset({"scope-north"})), answer_item=EXPLOITATION_ITEM))
+        list(store.stats_facts(CaseQuery(), answer_item=EXPLOITATION_ITEM))
+    finally:
+        del store._read
+    assert plans and all("COVERING INDEX" in plan for plan in plans), plans
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -129,3 +154,4 @@ def test_totals_reconcile_with_the_case_list(world, filters, who):
         if tab.dimensions[0].value != "hmy_referralCategory" and table.total and not any(
                 c.suppressed for c in tab.cells):
             assert sum(c.count for c in tab.cells) == table.total
+
