@@ -276,7 +276,7 @@ def _post_regions() -> dict[str, str]:
 
 
 def region_of_post(value: str) -> str:
-    """The region a ``hmy_borderPost`` value counts under (an office or an unknown post: none)."""
+    """The region a ``hmy_borderPost`` value counts under (an office or an unknown post: "unknown")."""
     return _post_regions().get(value, UNKNOWN)
 
 

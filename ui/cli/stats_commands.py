@@ -39,9 +39,12 @@ def cmd_export_stats(args: argparse.Namespace) -> int:
     write_atomic(targets[0], text.encode("utf-8"))
     if pdf is not None:
         write_atomic(targets[1], pdf)
-    total = "<{k}".format(k=table.k) if table.total is None else str(table.total)
-    print(_("Statistics of {total} cases written to {path} ({cells} figures, {suppressed} suppressed).").format(
-        total=total, path=targets[0], cells=table.cell_count, suppressed=table.suppressed_count))
+    if table.total is None:
+        print(_("Statistics written to {path} ({cells} figures, {suppressed} suppressed; so is the number of "
+                "cases).").format(path=targets[0], cells=table.cell_count, suppressed=table.suppressed_count))
+    else:
+        print(_("Statistics of {total} cases written to {path} ({cells} figures, {suppressed} suppressed).").format(
+            total=table.total, path=targets[0], cells=table.cell_count, suppressed=table.suppressed_count))
     if pdf is not None:
         print(_("Report written to {path}.").format(path=targets[1]))
     return 0
