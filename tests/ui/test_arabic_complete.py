@@ -50,6 +50,7 @@ DATA = [
 ALLOWED_WORDS = {
     "Ctrl", "Shift", "Enter",  # key names of shortcuts, as Qt writes them
     "ISO",  # the standard of country and language codes
+    "PDF", "CSV",  # file formats, written so in Arabic too
     "national",  # the default scope code in the setup form's example (scope codes are Latin)
     "Français", "English",  # each language is offered under its own name
 }
