@@ -334,11 +334,15 @@ def _name_terms(tokens: Sequence[Token], table: NameTable, typing: bool) -> list
             lookups.append(whole)
         if token.script == "ar" and token.text.startswith("ال") and len(token.text) >= 4:
             lookups.append(Lookup(TOKEN + token.text[2:], prefix=prefix))
-        lookups += [Lookup(SKELETON + key, tier=VARIANT_TIER) for key in skeletons(token)]
+        groups = table.groups_of(token)
+        # A one-consonant key (Ali, Alaoui: AL) reads thousands of cases; a known name finds
+        # its spellings through its group instead.
+        lookups += [Lookup(SKELETON + key, tier=VARIANT_TIER) for key in skeletons(token)
+                    if not groups or len(key.lstrip("A")) >= 2]
         if prefix:
             lookups += [Lookup(SKELETON + key, prefix=True, tier=PREFIX_TIER)
                         for key in typed_skeletons(token) if len(key.lstrip("A")) >= 2]
-        lookups += [Lookup(GROUP + group, tier=VARIANT_TIER) for group in table.groups_of(token)]
+        lookups += [Lookup(GROUP + group, tier=VARIANT_TIER) for group in groups]
         for j in (i - 1, i):  # two query words written as one in the name
             if 0 <= j < len(pairs):
                 lookups += [Lookup(SKELETON + key, tier=VARIANT_TIER) for key in pairs[j]]

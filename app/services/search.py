@@ -75,10 +75,10 @@ _KEY_SCORES = {NUMBER: 1.0, SERIAL: 0.9, DOCUMENT: 0.95, PHONE: 0.9, POST: 0.6, 
 # --- limits and thresholds (docs/SEARCH.md) -------------------------------------------------------
 
 LOOKUP_CAP = 5000  # cases read per prefix lookup at most (the start of a common name)
-#: Candidates ranked with the names (at least this many, and 3 × the limit): those whose
+#: Candidates ranked with the names (at least this many, and 2 × the limit): those whose
 #: index hits promise the most come first (a whole name spelled exactly, then words spelled
 #: exactly, variants, starts of words, attributes, possible typos).
-MIN_RANKED = 60
+MIN_RANKED = 40
 _PROMISE = {EXACT_TIER: 0.95, VARIANT_TIER: 0.85, PREFIX_TIER: 0.7, ATTRIBUTE_TIER: 0.5, FUZZY_TIER: 0.4}
 DUPLICATE_CANDIDATES = 40  # the strongest candidates read and scored (most words of a name, documents)
 #: A likely duplicate scores at least this (0..1) …
@@ -132,8 +132,8 @@ class SearchService:
 
         The last word may be incomplete (search as you type) unless the text ends with a
         space. Empty text finds nothing. Exact spellings come before variants, variants
-        before prefixes, prefixes before possible typos (tried only when too few cases
-        match otherwise).
+        before prefixes, prefixes before possible typos (tried only when no case matches
+        every word otherwise).
         """
         require(session.role, Action.VIEW_CASES)
         if not isinstance(text, str) or not text.strip() or limit <= 0:
@@ -142,7 +142,7 @@ class SearchService:
         if not query_plan:
             return []
         visible = self.cases.visible_query(session, CaseQuery())
-        enough = max(MIN_RANKED, 3 * limit)
+        enough = max(MIN_RANKED, 2 * limit)
         found = self._candidates(query_plan, None, enough, limit)
         rows = self.store.search_rows([c.case_id for c in found], visible)
         if len(rows) < min(limit, len(found)) or (len(rows) < len(found) and len(found) >= enough):
@@ -163,9 +163,9 @@ class SearchService:
         Exact spellings and identifiers first, then variants, starts of words, attributes:
         once ``limit`` cases match every term, weaker tiers could not rank above them (a
         whole match of a stronger tier scores more than one of a weaker tier) and are not
-        read: a common first name has thousands of exact matches. When fewer than ``limit``
-        match every term after all tiers, typos (keys one consonant away) too. Of the cases
-        found, the ``enough`` most promising are returned.
+        read: a common first name has thousands of exact matches. When no case matches every
+        term after all tiers, typos (keys one consonant away) too. Of the cases found, the
+        ``enough`` most promising are returned.
         """
         terms = query_plan.terms
         weighted = sorted(((item, index, 1.0 if item.key.startswith(WHOLE) else _PROMISE[item.tier])
@@ -185,7 +185,7 @@ class SearchService:
             complete = read([w for w in weighted if w[0].tier == tier])
             if complete >= limit:
                 break
-        if complete < limit:
+        if complete == 0:  # nobody matches what was typed: perhaps a typo
             complete = read([(item, index, _PROMISE[FUZZY_TIER]) for index, term in enumerate(terms)
                              if term.token is not None for item in fuzzy_lookups(term.token)])
         count: Counter[str] = Counter()
@@ -442,8 +442,10 @@ def _duplicate_keys(forms: Sequence[Sequence[Token]], fields: Mapping[str, Any],
     for f, form in enumerate(forms):
         need, weight = min(2, len(form)), 1.0 / len(form)
         for w, token in enumerate(form):
-            keys = {TOKEN + s for s in token.spellings()} | {SKELETON + k for k in skeletons(token)}
-            keys |= {GROUP + g for g in table.groups_of(token)}
+            groups = table.groups_of(token)
+            keys = {TOKEN + s for s in token.spellings()} | {GROUP + g for g in groups}
+            # as in the search: a known name's one-consonant keys (AL) read thousands of cases
+            keys |= {SKELETON + k for k in skeletons(token) if not groups or len(k.lstrip("A")) >= 2}
             keyed += [(key, f, w, need, weight) for key in sorted(keys)]
         for w, (first, second) in enumerate(zip(form, form[1:])):
             for key in sorted(pair_skeletons(first, second)):
