@@ -35,6 +35,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple, Sequence
 
+from app.domain.labels import CLOSURE_REASON_LABELS, SEX_LABELS
 from app.domain.referral import CATEGORY_LABELS, ServiceCategory
 from app.domain.values import AgeBand, CaseState, ClosureReason, Code, Sex
 from app.ports import StatsFacts
@@ -175,15 +176,6 @@ OUTCOME_LABELS = {
     "transferred": N_("Transferred"),
 }
 CLOSED_TEMPLATE = N_("Closed: {reason}")
-CLOSURE_REASON_LABELS = {  # the same words as the case screens
-    ClosureReason.REINTEGRATED: N_("Reintegrated"),
-    ClosureReason.RETURNED: N_("Returned to the country of origin"),
-    ClosureReason.DECLINED_ASSISTANCE: N_("Declined assistance"),
-    ClosureReason.LOST_CONTACT: N_("Contact lost"),
-    ClosureReason.TRANSFERRED: N_("Transferred"),
-    ClosureReason.NO_INDICATORS: N_("No indicators of trafficking"),
-    ClosureReason.MERGED: N_("Merged into another case"),
-}
 
 
 def outcome_of(state: str, closure_reason: str | None) -> str:
@@ -601,12 +593,7 @@ NO_POST = N_("An office (no border post)")
 NO_REFERRAL = N_("No referral")
 NOT_SCREENED_LABEL = N_("Not screened")
 QUARTER_TEMPLATE = N_("{year} Q{quarter}")
-SEX_LABELS = {
-    Sex.FEMALE.value: N_("Female"),
-    Sex.MALE.value: N_("Male"),
-    Sex.NON_CONFORMING.value: N_("Transgender or gender non-conforming"),
-    Sex.UNKNOWN.value: N_("Not known"),
-}
+_SEX_BY_CODE = {sex.value: label for sex, label in SEX_LABELS.items()}
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
@@ -631,7 +618,7 @@ def value_label(dimension: Dimension, value: str, language: str, translate: Tran
     if dimension is D.AGENCY:
         return agencies().get(value, {}).get(lang, value)
     if dimension is D.SEX:
-        return translate(SEX_LABELS.get(value, NOT_KNOWN))
+        return translate(_SEX_BY_CODE.get(value, NOT_KNOWN))
     if dimension is D.NATIONALITY_GROUP:
         return translate(NATIONALITY_GROUP_LABELS[NationalityGroup(value)]) if value in _GROUPS else value
     if dimension is D.EXPLOITATION:

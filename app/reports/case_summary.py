@@ -28,6 +28,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from reportlab.platypus import Flowable, PageBreak
 
 from app.domain.audit import AuditAction, AuditEntry
+from app.domain.labels import (
+    CLOSURE_REASON_LABELS, CONSENT_DECISION_LABELS, CONSENT_KIND_LABELS, DOCUMENT_LABELS, OVERRIDE_LABELS,
+    PERSON_FIELD_LABELS, RISK_LEVEL_LABELS, RISK_QUESTIONS, RISK_STAGE_LABELS, SCREENING_DIMENSION_LABELS,
+    SCREENING_URGENT_LABELS, SEX_LABELS, URGENT_FLAG_LABELS,
+)
 from app.domain.case import Case, Consent, Note, RiskAssessment
 from app.domain.person import Document, Person
 from app.domain.referral import (
@@ -37,12 +42,11 @@ from app.domain.referral import (
 from app.domain.screening import Screening
 from app.domain.user import User
 from app.domain.values import (
-    STATE_LABELS, CaseState, ClosureReason, ConsentDecision, ConsentKind, DocumentKind, OverrideBasis,
-    RiskLevel, RiskStage,
+    STATE_LABELS, CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis,
 )
 from app.reports.document import ExportStamp, RunningHead, build_pdf, new_story
 from app.reports.flowables import MUTED, URGENT, Story
-from app.reports.referral_form import OVERRIDE_LABELS, SEX_LABELS, URGENT_FLAG_LABELS, _letterhead, language_name
+from app.reports.referral_form import _letterhead, language_name
 from app.resources import agencies, border_posts, load_json
 from app.screening.engine import RECOMMENDATION_LABELS, Recommendation
 from app.screening.model import Checklist
@@ -57,90 +61,8 @@ NOTICE = N_("Confidential. This summary holds personal data of a person met by t
             "Mechanism (Law 27-14, Law 09-08). It was exported for the reason stated above: use it only for "
             "that, keep it locked away, do not copy it, and destroy it when it is no longer needed.")
 
-CLOSURE_REASON_LABELS = {
-    ClosureReason.REINTEGRATED: N_("Reintegrated"),
-    ClosureReason.RETURNED: N_("Returned to the country of origin"),
-    ClosureReason.DECLINED_ASSISTANCE: N_("Declined assistance"),
-    ClosureReason.LOST_CONTACT: N_("Contact lost"),
-    ClosureReason.TRANSFERRED: N_("Transferred"),
-    ClosureReason.NO_INDICATORS: N_("No indicators of trafficking"),
-    ClosureReason.MERGED: N_("Merged into another case"),
-}
-CONSENT_KIND_LABELS = {
-    ConsentKind.SCREENING: N_("Screening interview"),
-    ConsentKind.REFERRAL: N_("Referral to a provider"),
-    ConsentKind.DATA_TO_SECRETARIAT: N_("Identified data to the secretariat"),
-    ConsentKind.TRANSFER_ABROAD: N_("Transfer abroad"),
-}
-CONSENT_DECISION_LABELS = {
-    ConsentDecision.GIVEN: N_("Given"),
-    ConsentDecision.REFUSED: N_("Refused"),
-    ConsentDecision.WITHDRAWN: N_("Withdrawn"),
-    ConsentDecision.NOT_OBTAINED: N_("Could not be asked"),
-}
-RISK_STAGE_LABELS = {
-    RiskStage.SCREENING: N_("At screening"),
-    RiskStage.BEFORE_REFERRAL: N_("Before referral"),
-    RiskStage.BEFORE_RETURN: N_("Before return"),
-    RiskStage.REVIEW: N_("Review"),
-}
-RISK_LEVEL_LABELS = {
-    RiskLevel.UNKNOWN: N_("Not known"),
-    RiskLevel.NONE: N_("None"),
-    RiskLevel.LOW: N_("Low"),
-    RiskLevel.MEDIUM: N_("Medium"),
-    RiskLevel.HIGH: N_("High"),
-}
-#: The yes/no answers of a risk assessment, in the order they are asked.
-RISK_QUESTIONS = {
-    "immediate_danger": N_("Is the person in immediate danger?"),
-    "controller_nearby": N_("Is a controller or trafficker nearby?"),
-    "medical_urgency": N_("Is there an urgent medical need?"),
-    "minor_or_unaccompanied": N_("Is the person a minor or an unaccompanied child?"),
-    "pregnancy": N_("Is the person pregnant?"),
-    "shelter_tonight": N_("Does the person need shelter tonight?"),
-}
-DOCUMENT_LABELS = {
-    DocumentKind.PASSPORT: N_("Passport"),
-    DocumentKind.NATIONAL_ID: N_("National identity card"),
-    DocumentKind.RESIDENCE_PERMIT: N_("Residence permit"),
-    DocumentKind.TRAVEL_DOCUMENT: N_("Travel document"),
-    DocumentKind.BIRTH_CERTIFICATE: N_("Birth certificate"),
-    DocumentKind.CONSULAR_CARD: N_("Consular card"),
-    DocumentKind.OTHER: N_("Other document"),
-}
-DIMENSION_LABELS = {
-    "DR": N_("Deceptive recruitment"),
-    "CR": N_("Coercive recruitment"),
-    "RV": N_("Recruitment by abuse of vulnerability"),
-    "EX": N_("Exploitative conditions"),
-    "CD": N_("Coercion at destination"),
-    "VD": N_("Abuse of vulnerability at destination"),
-}
 GRADE_LABELS = {"S": N_("strong"), "M": N_("medium"), "W": N_("weak")}
-SCREENING_URGENT_LABELS = {
-    "immediate_danger": N_("Immediate danger"),
-    "controller_nearby": N_("A controller is nearby"),
-    "medical_urgency": N_("Urgent medical need"),
-    "child": N_("The person may be a child"),
-}
 _SERIOUS = frozenset({Recommendation.PRESUMED_VICTIM.value, Recommendation.PRESUMED_VICTIM_IN_TRANSIT.value})
-PERSON_FIELD_LABELS = {
-    "first_name": N_("First name (Latin letters)"),
-    "second_name": N_("Family name (Latin letters)"),
-    "first_name_ar": N_("First name (Arabic letters)"),
-    "second_name_ar": N_("Family name (Arabic letters)"),
-    "other_names": N_("Other names"),
-    "sex": N_("Sex"),
-    "birth_date": N_("Birth date"),
-    "birth_year": N_("Birth year"),
-    "age_band": N_("Age band"),
-    "possibly_minor": N_("May be under 18"),
-    "nationality": N_("Nationality"),
-    "languages": N_("Languages"),
-    "documents": N_("Documents"),
-    "mobile_phone": N_("Mobile phone"),
-}
 #: Timeline lines that need no detail (the others are made by ``_timeline_text``).
 _PLAIN_EVENTS = {
     AuditAction.CASE_CREATED: N_("Case registered"),
@@ -425,7 +347,7 @@ class _Summary:
             if grade:
                 text = fill(t(N_("{indicator} ({grade})")), indicator=text, grade=t(grade))
             lines.append(f"• {text}")
-        name = t(DIMENSION_LABELS[code]) if code in DIMENSION_LABELS else code
+        name = t(SCREENING_DIMENSION_LABELS[code]) if code in SCREENING_DIMENSION_LABELS else code
         return [name, fill(t(template), **counts), "\n".join(lines)]
 
     def item_text(self, item_id: str) -> str:

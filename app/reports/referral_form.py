@@ -16,10 +16,11 @@ from typing import Callable
 from babel import Locale, UnknownLocaleError
 
 from app.domain.case import Case, Consent, RiskAssessment
+from app.domain.labels import OVERRIDE_LABELS, SEX_LABELS, URGENT_FLAG_LABELS
 from app.domain.person import Person
 from app.domain.referral import CATEGORY_LABELS, URGENCY_LABELS, Provider, Referral, Urgency
 from app.domain.user import User
-from app.domain.values import ConsentDecision, OverrideBasis, Sex
+from app.domain.values import ConsentDecision
 from app.reports.document import ExportStamp, build_pdf, new_story
 from app.reports.flowables import ACCENT, MUTED, URGENT, Story
 from app.resources import border_posts, load_json
@@ -223,23 +224,6 @@ def _answer(story: Story, t: Translate) -> None:
     story.keep_together(8)
 
 
-SEX_LABELS = {
-    Sex.FEMALE: N_("Female"),
-    Sex.MALE: N_("Male"),
-    Sex.NON_CONFORMING: N_("Transgender or gender non-conforming"),
-    Sex.UNKNOWN: N_("Not known"),
-}
-OVERRIDE_LABELS = {
-    OverrideBasis.CHILD_BEST_INTERESTS: N_("A child's best interests"),
-    OverrideBasis.DANGER_TO_LIFE: N_("Danger to life"),
-}
-URGENT_FLAG_LABELS = {
-    "immediate_danger": N_("Immediate danger"),
-    "controller_nearby": N_("A controller is nearby"),
-    "medical_urgency": N_("Urgent medical need"),
-    "shelter_tonight": N_("Needs shelter tonight"),
-    "retrafficking_risk": N_("High risk of re-trafficking"),
-}
 
 
 @dataclass(frozen=True)

@@ -12,107 +12,29 @@ from typing import Any, Iterable
 from babel.lists import format_list
 
 from app.domain.audit import AuditAction, AuditEntry
+from app.domain.labels import (  # noqa: F401 - the screens import the shared tables from here
+    CLOSURE_REASON_LABELS, CONSENT_DECISION_LABELS, CONSENT_KIND_LABELS, OVERRIDE_LABELS, PERSON_FIELD_LABELS,
+    RISK_LEVEL_LABELS, RISK_QUESTIONS, RISK_STAGE_LABELS, SEX_LABELS, URGENT_FLAG_LABELS,
+)
 from app.domain.values import (
     STATE_LABELS, AgeBand, CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis,
-    RiskLevel, RiskStage, Sex,
 )
 from app.resources import agencies, border_posts, load_json
 from app.text import N_
 from i18n import BABEL_LOCALES
 from ui.qt.lang import language, tr, trf
 
-SEX_LABELS = {
-    Sex.FEMALE: N_("Female"),
-    Sex.MALE: N_("Male"),
-    Sex.NON_CONFORMING: N_("Transgender or gender non-conforming"),
-    Sex.UNKNOWN: N_("Not known"),
-}
+#: The closure reasons a supervisor may choose ("merged" is set only by a merge).
+CLOSURE_CHOICES = {reason: label for reason, label in CLOSURE_REASON_LABELS.items()
+                   if reason is not ClosureReason.MERGED}
 
-CLOSURE_REASON_LABELS = {
-    ClosureReason.REINTEGRATED: N_("Reintegrated"),
-    ClosureReason.RETURNED: N_("Returned to the country of origin"),
-    ClosureReason.DECLINED_ASSISTANCE: N_("Declined assistance"),
-    ClosureReason.LOST_CONTACT: N_("Contact lost"),
-    ClosureReason.TRANSFERRED: N_("Transferred"),
-    ClosureReason.NO_INDICATORS: N_("No indicators of trafficking"),
-}
-
-CONSENT_KIND_LABELS = {
-    ConsentKind.SCREENING: N_("Screening interview"),  # not "Screening": that msgid is the state
-    ConsentKind.REFERRAL: N_("Referral to a provider"),
-    ConsentKind.DATA_TO_SECRETARIAT: N_("Identified data to the secretariat"),
-    ConsentKind.TRANSFER_ABROAD: N_("Transfer abroad"),
-}
-
-CONSENT_DECISION_LABELS = {
-    ConsentDecision.GIVEN: N_("Given"),
-    ConsentDecision.REFUSED: N_("Refused"),
-    ConsentDecision.WITHDRAWN: N_("Withdrawn"),
-    ConsentDecision.NOT_OBTAINED: N_("Could not be asked"),
-}
-
-OVERRIDE_LABELS = {
-    OverrideBasis.CHILD_BEST_INTERESTS: N_("A child's best interests"),
-    OverrideBasis.DANGER_TO_LIFE: N_("Danger to life"),
-}
-
-RISK_STAGE_LABELS = {
-    RiskStage.SCREENING: N_("At screening"),
-    RiskStage.BEFORE_REFERRAL: N_("Before referral"),
-    RiskStage.BEFORE_RETURN: N_("Before return"),
-    RiskStage.REVIEW: N_("Review"),
-}
-
-RISK_LEVEL_LABELS = {
-    RiskLevel.UNKNOWN: N_("Not known"),
-    RiskLevel.NONE: N_("None"),
-    RiskLevel.LOW: N_("Low"),
-    RiskLevel.MEDIUM: N_("Medium"),
-    RiskLevel.HIGH: N_("High"),
-}
-
-#: The yes/no questions of a risk assessment, in the order they are asked.
-RISK_QUESTIONS = {
-    "immediate_danger": N_("Is the person in immediate danger?"),
-    "controller_nearby": N_("Is a controller or trafficker nearby?"),
-    "medical_urgency": N_("Is there an urgent medical need?"),
-    "minor_or_unaccompanied": N_("Is the person a minor or an unaccompanied child?"),
-    "pregnancy": N_("Is the person pregnant?"),
-    "shelter_tonight": N_("Does the person need shelter tonight?"),
-}
 RISK_LEVEL_QUESTIONS = {
     "retrafficking_risk": N_("Risk of re-trafficking"),
     "return_risk": N_("Risks on return"),
 }
 
-#: The urgent flags of ``RiskAssessment.urgent_flags``, in words.
-URGENT_FLAG_LABELS = {
-    "immediate_danger": N_("Immediate danger"),
-    "controller_nearby": N_("A controller is nearby"),
-    "medical_urgency": N_("Urgent medical need"),
-    "shelter_tonight": N_("Needs shelter tonight"),
-    "retrafficking_risk": N_("High risk of re-trafficking"),
-}
 #: Flags that make the banner red rather than amber: a life may be at stake now.
 DANGER_FLAGS = frozenset({"immediate_danger", "controller_nearby", "medical_urgency"})
-
-#: Person fields in words (the history tab names what changed).
-PERSON_FIELD_LABELS = {
-    "first_name": N_("First name (Latin letters)"),
-    "second_name": N_("Family name (Latin letters)"),
-    "first_name_ar": N_("First name (Arabic letters)"),
-    "second_name_ar": N_("Family name (Arabic letters)"),
-    "other_names": N_("Other names"),
-    "sex": N_("Sex"),
-    "birth_date": N_("Birth date"),
-    "birth_year": N_("Birth year"),
-    "age_band": N_("Age band"),
-    "possibly_minor": N_("May be under 18"),
-    "nationality": N_("Nationality"),
-    "languages": N_("Languages"),
-    "documents": N_("Documents"),
-    "mobile_phone": N_("Mobile phone"),
-}
 
 _AUDIT_LABELS = {
     AuditAction.CASE_CREATED: N_("Case registered"),
@@ -176,7 +98,6 @@ def agency_name(code: str | None) -> str:
     return (agency.get(language.code) or agency["en"]) if agency else (code or "")
 
 
-_MERGED = N_("Merged into another case")  # a closure reason only SearchService.merge sets
 
 
 def audit_text(entry: AuditEntry) -> str:
@@ -186,7 +107,7 @@ def audit_text(entry: AuditEntry) -> str:
         source, target = _state(details.get("from")), _state(details.get("to"))
         reason = details.get("closure_reason")
         if reason and reason in {r.value for r in ClosureReason}:
-            label = CLOSURE_REASON_LABELS.get(ClosureReason(reason), _MERGED)
+            label = CLOSURE_REASON_LABELS[ClosureReason(reason)]
             return trf("Case moved from {source} to {target} (closure reason: {reason})",
                        source=source, target=target, reason=tr(label))
         return trf("Case moved from {source} to {target}", source=source, target=target)

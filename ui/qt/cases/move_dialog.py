@@ -14,7 +14,7 @@ from app.domain.case import Case
 from app.domain.values import CaseState
 from app.lifecycle import MIN_REASON, Transition
 from app.text import N_
-from ui.qt.cases.labels import CLOSURE_REASON_LABELS, state_label
+from ui.qt.cases.labels import CLOSURE_CHOICES, state_label
 from ui.qt.cases.widgets import ChoiceCombo, error_label, hint_label
 from ui.qt.context import AppContext
 from ui.qt.lang import language, render_error, tr, trf
@@ -44,7 +44,7 @@ class MoveDialog(QDialog):
         self.reason_label.setBuddy(self.reason)
         self.reason_hint = hint_label("moveReasonHint")
         self.closure_label = QLabel()
-        self.closure = ChoiceCombo.of("moveClosureReason", CLOSURE_REASON_LABELS,
+        self.closure = ChoiceCombo.of("moveClosureReason", CLOSURE_CHOICES,
                                       none_label=N_("Choose a closure reason"))
         self.closure_label.setBuddy(self.closure)
         # A transfer may hand the case to another team or region (its scope): it then leaves

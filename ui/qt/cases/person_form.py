@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.labels import DOCUMENT_LABELS
 from app.domain.person import Document, Person
 from app.domain.values import AgeBand, DocumentKind, Sex
 from app.errors import FieldError, ValidationError
@@ -27,15 +28,6 @@ from ui.qt.cases.widgets import (
 )
 from ui.qt.lang import language, tr, trf
 
-DOCUMENT_LABELS = {
-    DocumentKind.PASSPORT: N_("Passport"),
-    DocumentKind.NATIONAL_ID: N_("National identity card"),
-    DocumentKind.RESIDENCE_PERMIT: N_("Residence permit"),
-    DocumentKind.TRAVEL_DOCUMENT: N_("Travel document"),
-    DocumentKind.BIRTH_CERTIFICATE: N_("Birth certificate"),
-    DocumentKind.CONSULAR_CARD: N_("Consular card"),
-    DocumentKind.OTHER: N_("Other document"),
-}
 _NO_DATE = QDate(1900, 1, 1)  # the minimum of the date box stands for "not known"
 _NO_YEAR = 1899
 

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
+from app.domain.labels import SCREENING_DIMENSION_LABELS as DIMENSION_LABELS
+from app.domain.labels import SCREENING_URGENT_LABELS as URGENT_LABELS
 from app.screening.engine import RECOMMENDATION_LABELS, Recommendation
-from app.text import N_
 from ui.qt.lang import tr
 
 #: the checklists the case file offers to start
 BORDER_CHECKLIST = "border-short"
 FULL_CHECKLIST = "ilo-full"
-
-DIMENSION_LABELS = {
-    "DR": N_("Deceptive recruitment"),
-    "CR": N_("Coercive recruitment"),
-    "RV": N_("Recruitment by abuse of vulnerability"),
-    "EX": N_("Exploitative conditions"),
-    "CD": N_("Coercion at destination"),
-    "VD": N_("Abuse of vulnerability at destination"),
-}
-
-#: ``ScreeningResult.urgent_flags``
-URGENT_LABELS = {
-    "immediate_danger": N_("Immediate danger"),
-    "controller_nearby": N_("A controller is nearby"),
-    "medical_urgency": N_("Urgent medical need"),
-    "child": N_("The person may be a child"),
-}
 
 #: recommendations that call for action now (the outcome is shown in red)
 SERIOUS = frozenset({Recommendation.PRESUMED_VICTIM, Recommendation.PRESUMED_VICTIM_IN_TRANSIT})
