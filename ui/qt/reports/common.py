@@ -6,11 +6,13 @@ user is told before choosing a file, not after.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.text import N_
 from ui.qt.cases.widgets import InlineErrors, hint_label
 from ui.qt.lang import language, tr, trf
+from ui.qt.saving import WRITE_FAILED
 from ui.qt.settings_dialog import LANGUAGE_NAMES
 
 #: The shortest reason the export services accept (app.services.exports / statistics).
@@ -64,3 +66,40 @@ class ExportFields(QWidget):
 
     def language_code(self) -> str:
         return self.language.currentData() or language.code
+
+
+class ExportDialog(QDialog):
+    """The part every one-file export dialog shares: busy while the file is made, then
+    ``saved(path)``; a failure is shown in the dialog, which stays open.
+
+    Subclasses build ``confirm`` (the button), ``progress`` (shown while busy) and
+    ``errors`` (an ``InlineErrors``) before an export can start.
+    """
+
+    saved = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.busy = False
+        self.saved_path: str | None = None
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.confirm.setEnabled(not busy)
+        self.progress.setVisible(busy)
+
+    def reject(self) -> None:
+        """Not while the file is being made (a second or so): the export is audited and written
+        whatever happens to the dialog, so the user must see where it went."""
+        if not self.busy:
+            super().reject()
+
+    def _saved(self, path: str) -> None:
+        self._set_busy(False)
+        self.saved_path = path
+        self.saved.emit(path)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.errors.show(WRITE_FAILED if isinstance(exc, OSError) else exc)

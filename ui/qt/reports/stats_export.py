@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QDialog, QDialogButtonBox, QLabel, QRadioButton, QStyle, QVBoxLayout, QWidget,
+    QButtonGroup, QDialogButtonBox, QLabel, QRadioButton, QStyle, QVBoxLayout, QWidget,
 )
 
 from app.stats import StatsTable
@@ -22,7 +21,7 @@ from i18n.bidi import isolate_ltr
 from ui.qt.cases.widgets import InlineErrors, error_label, hint_label
 from ui.qt.context import AppContext
 from ui.qt.lang import language, tr
-from ui.qt.reports.common import REASON_TOO_SHORT, ExportFields
+from ui.qt.reports.common import REASON_TOO_SHORT, ExportDialog, ExportFields
 from ui.qt.saving import WRITE_FAILED, AskPath, ask_save_file, default_folder, with_suffix, write_file
 
 REASON_HINT = N_("At least {count} characters, e.g. who asked for the figures. The export is recorded in the "
@@ -51,13 +50,11 @@ def saved_text(path: str) -> str:
     return tr("The statistics were saved: {path}").format(path=isolate_ltr(path))
 
 
-class StatsExportDialog(QDialog):
+class StatsExportDialog(ExportDialog):
     """CSV or PDF, why, which language (the PDF's); ``saved(path)`` when written.
 
     ``ask_csv`` and ``ask_pdf`` may be replaced (tests give a path instead of a file dialog).
     """
-
-    saved = Signal(str)
 
     def __init__(self, ctx: AppContext, table: StatsTable, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,8 +62,6 @@ class StatsExportDialog(QDialog):
         self.table = table
         self.ask_csv: AskPath = ask_csv_path
         self.ask_pdf: AskPath = ask_pdf_path
-        self.busy = False
-        self.saved_path: str | None = None
         self.setObjectName("statsExportDialog")
         self.setMinimumWidth(500)
 
@@ -154,24 +149,3 @@ class StatsExportDialog(QDialog):
 
         self._set_busy(True)
         ctx.ops.run(job, on_done=self._saved, on_error=self._failed, owner=self)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.confirm.setEnabled(not busy)
-        self.progress.setVisible(busy)
-
-    def reject(self) -> None:
-        """Not while the file is being made (a second or so): the export is audited and written
-        whatever happens to the dialog, so the user must see where it went."""
-        if not self.busy:
-            super().reject()
-
-    def _saved(self, path: str) -> None:
-        self._set_busy(False)
-        self.saved_path = path
-        self.saved.emit(path)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        self.errors.show(WRITE_FAILED if isinstance(exc, OSError) else exc)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget,
+    QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget,
 )
 
 from app.text import N_
@@ -25,8 +25,8 @@ from ui.qt.cases.case_data import Loaded
 from ui.qt.cases.widgets import InlineErrors, error_label, hint_label
 from ui.qt.context import AppContext
 from ui.qt.lang import language, tr, trf
-from ui.qt.reports.common import REASON_TOO_SHORT, ExportFields
-from ui.qt.saving import WRITE_FAILED, AskPath, ask_save_file, default_folder, with_suffix, write_file
+from ui.qt.reports.common import REASON_TOO_SHORT, ExportDialog, ExportFields
+from ui.qt.saving import AskPath, ask_save_file, default_folder, with_suffix, write_file
 
 REASON_HINT = N_("At least {count} characters. The reason is kept as a note on the case and printed on the "
                  "summary; the export is recorded in the case history.")
@@ -52,13 +52,11 @@ def check_folder(path: Path) -> None:
         raise PermissionError(str(path.parent))
 
 
-class SummaryExportDialog(QDialog):
+class SummaryExportDialog(ExportDialog):
     """Reason, language and notes for one case's summary; ``saved(path)`` when written.
 
     ``ask_path`` may be replaced (tests give a path instead of showing the file dialog).
     """
-
-    saved = Signal(str)
 
     def __init__(self, ctx: AppContext, loaded: Loaded, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,8 +65,6 @@ class SummaryExportDialog(QDialog):
         self.case_id = loaded.file.case.id
         self.case_number = loaded.file.case.case_number
         self.ask_path: AskPath = ask_summary_path
-        self.saved_path: str | None = None
-        self.busy = False
         self.setObjectName("summaryExportDialog")
         self.setMinimumWidth(520)
 
@@ -178,24 +174,3 @@ class SummaryExportDialog(QDialog):
 
         self._set_busy(True)
         ctx.ops.run(job, on_done=self._saved, on_error=self._failed, owner=self)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.busy = busy
-        self.confirm.setEnabled(not busy)
-        self.progress.setVisible(busy)
-
-    def reject(self) -> None:
-        """Not while the file is being made (a second or so): the export is audited and written
-        whatever happens to the dialog, so the user must see where it went."""
-        if not self.busy:
-            super().reject()
-
-    def _saved(self, path: str) -> None:
-        self._set_busy(False)
-        self.saved_path = path
-        self.saved.emit(path)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._set_busy(False)
-        self.errors.show(WRITE_FAILED if isinstance(exc, OSError) else exc)
