@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QRadioButton, QTreeWidget, QWidget,
+    QLabel, QLineEdit, QPlainTextEdit, QPushButton, QRadioButton, QTreeWidget, QWidget,
 )
 
 from app.domain.checks import new_id
@@ -21,7 +21,7 @@ from app.errors import PermissionDenied
 from app.services.referrals import ConsentInput, ReferralDraft
 from i18n.bidi import strip_isolates
 from i18n.formatting import format_number
-from uikit import PASSPHRASE, make_user, type_text
+from uikit import PASSPHRASE, click, make_user, settle, type_text
 from ui.composition import services_for
 from ui.qt.cases.case_file import CaseFilePanel
 from ui.qt.lang import language, tr
@@ -34,17 +34,6 @@ SAFE = {"immediate_danger": "no", "controller_nearby": "no", "medical_urgency": 
         "interpreter_needed": "no", "consent": "yes"}
 NO_CONSENT = "there is no consent to a referral to this provider, nor a recorded child best-interests or " \
              "danger-to-life override"
-
-
-def settle(ctx, qtbot) -> None:
-    qtbot.waitUntil(lambda: not ctx.ops.busy, timeout=10000)
-    QApplication.processEvents()
-    qtbot.waitUntil(lambda: not ctx.ops.busy, timeout=10000)
-
-
-def click(qtbot, widget) -> None:
-    assert widget is not None and widget.isVisible() and widget.isEnabled(), widget
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def text_of(widget) -> str:

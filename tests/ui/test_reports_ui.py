@@ -27,7 +27,8 @@ from app.stats import DIMENSIONS, to_csv
 from i18n.bidi import strip_isolates
 from i18n.formatting import format_number
 from storage.vault import Vault
-from uikit import PASSPHRASE, make_user, type_text
+import uikit
+from uikit import PASSPHRASE, click, make_user, type_text
 from ui.composition import services_for
 from ui.qt.cases.case_file import CaseFilePanel
 from ui.qt.lang import language, tr
@@ -49,14 +50,7 @@ N_DEMO = 220
 
 
 def settle(ctx, qtbot) -> None:
-    qtbot.waitUntil(lambda: not ctx.ops.busy, timeout=20000)
-    QApplication.processEvents()
-    qtbot.waitUntil(lambda: not ctx.ops.busy, timeout=20000)
-
-
-def click(qtbot, widget) -> None:
-    assert widget is not None and widget.isVisible() and widget.isEnabled(), widget
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    uikit.settle(ctx, qtbot, timeout=20000)  # many demo cases: slower operations
 
 
 def pdf_text(path) -> str | None:

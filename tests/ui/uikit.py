@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtWidgets import QApplication
 from PySide6.QtGui import QKeyEvent
 
 from app.domain.user import User
@@ -27,3 +28,17 @@ def type_text(widget, text: str) -> None:
     for char in text:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             QCoreApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char))
+
+
+def settle(ctx, qtbot, timeout: int = 10000) -> None:
+    """Let every queued store call finish, run what its callbacks posted, and wait again
+    for any call those callbacks started."""
+    qtbot.waitUntil(lambda: not ctx.ops.busy, timeout=timeout)
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: not ctx.ops.busy, timeout=timeout)
+
+
+def click(qtbot, widget) -> None:
+    """Click a button the user can see and use (a hidden or disabled one fails the test)."""
+    assert widget is not None and widget.isVisible() and widget.isEnabled(), widget
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)

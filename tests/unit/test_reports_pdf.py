@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from export_kit import RISK  # the same three-line risk summary the case summary tests use
 from pdftext import PDFIMAGES, boxes, contains_in_order, find, images_per_page, needs_pdftotext, pages, words
 
 from app.reports import render_sample
@@ -16,20 +17,6 @@ from i18n import gettext_for
 
 pytestmark = needs_pdftotext
 
-RISK = {
-    "ar": ("أفادت السيدة Grace Okafor بأن الشخص المدعو Johnson Eze يحتفظ بجواز سفرها منذ 14 شهرا، وأنها تعمل "
-           "16 ساعة في اليوم في مقهى بحي مرشان دون أجر، وأنه طالبها بدفع دين قدره 45000 درهم. وصلت إلى ميناء "
-           "طنجة المتوسط يوم 3 مارس على متن الرحلة TNG-4471، وهي في حاجة إلى إيواء الليلة وإلى فحص طبي عاجل "
-           "لأنها حامل في الشهر الخامس (20 أسبوعا)."),
-    "fr": ("Mme Grace Okafor (غريس أوكافور) déclare que Johnson Eze garde son passeport depuis 14 mois, qu'elle "
-           "travaille 16 heures par jour dans un café du quartier Marshan sans salaire et qu'il lui réclame une "
-           "dette de 45 000 dirhams. Arrivée au port Tanger Med (traversée TNG-4471), elle a besoin d'un "
-           "hébergement cette nuit et d'un examen médical urgent : enceinte de 20 semaines."),
-    "en": ("Ms Grace Okafor (غريس أوكافور) says that Johnson Eze has kept her passport for 14 months, that she "
-           "works 16 hours a day in a café in the Marshan quarter without pay, and that he demands a debt of "
-           "45,000 dirhams. She arrived at Tanger Med port (crossing TNG-4471) and needs shelter tonight and an "
-           "urgent medical examination: 20 weeks pregnant."),
-}
 #: The form's new messages in Arabic, as the catalogs will have them (the others come from the
 #: catalogs): a real Arabic form is mostly Arabic, which is what pdftotext judges the page's
 #: direction by.
