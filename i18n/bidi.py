@@ -16,9 +16,31 @@ PDI = "\u2069"  # pop directional isolate
 
 
 def isolate(value: Any) -> str:
-    """``value`` as text, isolated so it keeps its own direction inside any paragraph."""
+    """``value`` as text, isolated so it keeps its own direction inside any paragraph.
+
+    A value already isolated (``isolate_ltr`` for a phone number) is left as it is: wrapped
+    again in a first-strong isolate that holds no strong letter, Qt lays "+212…" out right to
+    left in an Arabic line ("212…+").
+    """
     text = str(value)
-    return f"{FSI}{text}{PDI}" if text else text
+    if not text or _is_one_isolate(text):
+        return text
+    return f"{FSI}{text}{PDI}"
+
+
+def _is_one_isolate(text: str) -> bool:
+    """Whether ``text`` is a single isolate: it opens with one and its matching PDI ends it."""
+    if text[0] not in (FSI, LRI, RLI):
+        return False
+    depth = 0
+    for index, char in enumerate(text):
+        if char in (FSI, LRI, RLI):
+            depth += 1
+        elif char == PDI:
+            depth -= 1
+            if depth == 0:
+                return index == len(text) - 1
+    return False
 
 
 def isolate_ltr(value: Any) -> str:

@@ -110,3 +110,13 @@ def test_direction_of_most_letters_outside_isolates():
     assert dominant_rtl("Page 1 of 2") is False
     assert dominant_rtl("12/03/2025") is None
     assert dominant_rtl("صدره " + isolate("Fatima Zahra El Alaoui (fz.alaoui)")) is True
+
+
+def test_a_value_already_isolated_is_not_wrapped_again():
+    from i18n.bidi import FSI, LRI, PDI, fill, isolate, isolate_ltr
+
+    phone = isolate_ltr("+212539000108")
+    assert isolate(phone) == phone == f"{LRI}+212539000108{PDI}"
+    assert fill("الهاتف: {phone}", phone=phone) == f"الهاتف: {LRI}+212539000108{PDI}"
+    assert isolate("Grace Okafor") == f"{FSI}Grace Okafor{PDI}"
+    assert isolate(f"{LRI}a{PDI} and {LRI}b{PDI}") == f"{FSI}{LRI}a{PDI} and {LRI}b{PDI}{PDI}"  # two isolates: wrapped
