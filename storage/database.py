@@ -59,9 +59,23 @@ def connect(path: Path, data_key: bytes, *, full_check: bool | None = None) -> s
             raise sqlcipher3.DatabaseError(f"journal mode {mode}")
         db.execute("PRAGMA synchronous = FULL")
     except sqlcipher3.DatabaseError as exc:
+        detail = describe(path, exc)
+        damaged = _damaged_pages(db)
+        if damaged and damaged < path.stat().st_size // 4096:
+            # The key opens most pages: the file is damaged, not keyed otherwise (a damaged
+            # schema page fails the first read, before the full check runs).
+            detail = describe_damage(path, damaged)
         db.close()
-        raise StoreCorrupted(path=str(path.parent), detail=describe(path, exc)) from exc
+        raise StoreCorrupted(path=str(path.parent), detail=detail) from exc
     return db
+
+
+def _damaged_pages(db: sqlcipher3.Connection) -> int:
+    """How many pages fail their HMAC with this key (0 when it cannot be told)."""
+    try:
+        return len(db.execute("PRAGMA cipher_integrity_check").fetchall())
+    except sqlcipher3.DatabaseError:
+        return 0
 
 
 def verify(db: sqlcipher3.Connection, path: Path) -> None:
