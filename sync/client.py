@@ -1,0 +1,358 @@
+"""One sync with the hub: status and keys, pack, push, pull, held envelopes, publications.
+
+Every step is restartable, so a sync cut at any point (network, crash, the process killed)
+and run again loses and doubles nothing:
+
+* packing saves the sealed envelopes and moves the outbox cursor in one transaction, before
+  anything is sent, so a resend is byte-identical and the hub counts it as a duplicate;
+* an envelope is marked pushed only after the hub acknowledged it; a ``sequence_gap``
+  answer says what the hub holds, and the client moves to it;
+* each received envelope is applied, recorded as applied and the feed cursor moved in one
+  transaction; an applied envelope is skipped when it comes again.
+
+``cancel()`` is asked between batches; stopping keeps whatever was done.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+from sync import receive
+from sync.device import Identity, TransportFactory, identity, transport_for, utc_now
+from sync.errors import DevicePending, DeviceRevoked, HubRefused, HubUnreachable, NotEnrolled, SyncError
+from sync.protocol import (
+    PUBLICATION_KINDS, ProtocolError, canonical, parse_certificate, public_bytes, seal, unb64, unwrap_key,
+    verify_publication,
+)
+from sync.transport import HubTransport
+
+PACK_WRITES = 2000  # outbox writes read per packing batch
+ENVELOPE_BYTES = 2 * 1024 * 1024  # JSON bytes of writes per envelope (the protocol allows 4 MiB)
+PUSH_ENVELOPES = 100  # envelopes per POST (the hub takes up to 500)
+PUSH_BYTES = 6 * 1024 * 1024  # bytes per POST (the hub refuses bodies over 8 MiB)
+FEED_PAGE = 500
+
+Progress = Callable[[str, int, int], None]  # stage, done, total (0: not known)
+Cancel = Callable[[], bool]
+
+
+class Cancelled(Exception):
+    """Raised between batches when ``cancel()`` says so; what was done stays done."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    pushed: int = 0  # envelopes the hub acknowledged
+    pulled: int = 0  # envelopes received and applied
+    conflicts: int = 0  # open conflicts after the sync
+    held: int = 0  # envelopes kept aside (no key yet, unknown signer …)
+    status: str = ""  # the device's status at the hub: pending, approved, revoked
+    error: str | None = None
+    cancelled: bool = False
+    packed: int = 0  # envelopes sealed from local changes
+
+
+_LOCKS: dict[str, threading.Lock] = {}  # one sync at a time per device, whoever asks
+
+
+class SyncClient:
+    def __init__(self, state: Any, transport_factory: TransportFactory = transport_for) -> None:
+        self.state = state
+        self._factory = transport_factory
+
+    def sync(self, progress: Progress | None = None, cancel: Cancel | None = None) -> SyncResult:
+        config = self.state.config()
+        if config.get("status") == "revoked":
+            return self._finish(SyncResult(status="revoked", error=DeviceRevoked().render()))
+        me = identity(self.state)  # NotEnrolled propagates: there is nothing to sync with
+        lock = _LOCKS.setdefault(me.device, threading.Lock())
+        if not lock.acquire(blocking=False):
+            return SyncResult(status=config.get("status", ""), error=SyncError(
+                detail="another sync of this device is running").render())
+        try:
+            run = _Run(self.state, me, progress or _quiet, cancel or _never)
+            transport = self._factory(self.state)
+            try:
+                result = run.all(transport)
+            finally:
+                transport.close()
+        except Cancelled:
+            result = replace(run.result(), cancelled=True)
+        except DeviceRevoked:
+            self.state.erase_keys()
+            self.state.set_config(status="revoked")
+            result = replace(run.result(), status="revoked", error=DeviceRevoked().render())
+        except DevicePending as exc:
+            self.state.set_config(status="pending")
+            result = replace(run.result(), status="pending", error=exc.render())
+        except (HubUnreachable, HubRefused, SyncError) as exc:
+            result = replace(run.result(), error=exc.render())
+        finally:
+            lock.release()
+        return self._finish(result)
+
+    def _finish(self, result: SyncResult) -> SyncResult:
+        if result.error:
+            summary = result.error
+        elif result.cancelled:
+            summary = f"cancelled: sent {result.pushed}, received {result.pulled}"
+        else:
+            summary = f"sent {result.pushed}, received {result.pulled}, conflicts {result.conflicts}"
+        self.state.set_config(last_sync_at=utc_now(), last_result=summary[:200])
+        return result
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def _never() -> bool:
+    return False
+
+
+class _Run:
+    """The state of one sync run (counters survive a cancel or an error)."""
+
+    def __init__(self, state: Any, me: Identity, progress: Progress, cancel: Cancel) -> None:
+        self.state, self.me, self.progress, self.cancel = state, me, progress, cancel
+        self.status = me.status
+        self.pushed = self.pulled = self.packed = 0
+        self.warnings: list[str] = []
+        self.receiver = receive.Receiver(state, me)
+
+    def result(self) -> SyncResult:
+        return SyncResult(pushed=self.pushed, pulled=self.pulled + self.receiver.applied_count,
+                          conflicts=len(self.state.conflicts()), held=len(self.state.held()),
+                          status=self.status, packed=self.packed,
+                          error="; ".join(self.warnings) or None)
+
+    def check(self) -> None:
+        if self.cancel():
+            raise Cancelled()
+
+    def all(self, transport: HubTransport) -> SyncResult:
+        self.progress("status", 0, 1)
+        self.hello(transport)
+        if self.status != "approved":
+            raise DevicePending()
+        self.check()
+        self.pack()
+        self.push(transport)
+        self.pull(transport)
+        self.progress("held", 0, 0)
+        self.receiver.retry_held(transport)
+        self.check()
+        self.publications(transport)
+        return self.result()
+
+    # --- status, keys, certificates -----------------------------------------------------
+    def hello(self, transport: HubTransport) -> None:
+        me = transport.get("/v1/me")
+        self.status = str(me.get("status", ""))
+        realm = me.get("realm") or {}
+        config = self.state.config()
+        if not config.get("realm_id") and isinstance(realm, dict) and realm.get("id"):
+            self.state.set_config(realm_id=str(realm["id"]), realm_public=str(realm.get("public_key", "")))
+            self.me = identity(self.state)
+            self.receiver.me = self.me
+        self.state.set_config(status=self.status)
+        if self.status != "approved":
+            return
+        self._save_certificate(me.get("certificate"), config)
+        self._save_keys(me.get("keys") or [])
+        self.receiver.refresh_certificates(transport)
+
+    def _save_certificate(self, raw: Any, config: dict[str, str]) -> None:
+        if not raw or self.me.realm_public is None:
+            return
+        try:
+            cert = parse_certificate(raw, self.me.realm_public)
+        except ProtocolError as exc:
+            self.warnings.append(str(exc))
+            return
+        if cert.device != self.me.device or cert.sign_public != public_bytes(self.me.signer):
+            self.warnings.append("the hub's certificate for this device names other keys")
+            return
+        text = canonical(cert.to_json()).decode()
+        if config.get("certificate") != text:
+            self.state.set_config(certificate=text)
+
+    def _save_keys(self, keys: list[Any]) -> None:
+        held = self.state.scope_keys()
+        for item in keys:
+            try:
+                scope, epoch, wrapped = str(item["scope"]), int(item["epoch"]), item["wrapped"]
+            except (KeyError, TypeError, ValueError):
+                continue
+            if (scope, epoch) in held:
+                continue
+            try:
+                key = unwrap_key(wrapped, self.me.exchange, realm=self.me.realm_id, device=self.me.device,
+                                 scope=scope, epoch=epoch)
+            except ProtocolError as exc:
+                self.warnings.append(str(exc))
+                continue
+            self.state.put_scope_key(scope, epoch, key)
+
+    # --- pack: outbox -> sealed envelopes, saved before anything is sent ------------------
+    def pack(self) -> None:
+        while True:
+            self.check()
+            outgoing, upto = self.state.pending(PACK_WRITES)
+            if not outgoing:
+                return
+            envelopes = self._seal(outgoing)
+            if envelopes is None:
+                return  # a scope without a key: those writes wait in the outbox (warning said why)
+            self.state.save_envelopes(envelopes, upto)
+            self.packed += len(envelopes)
+            self.progress("pack", self.packed, 0)
+
+    def _seal(self, outgoing: list[Any]) -> list[tuple[int, str, int, str]] | None:
+        by_scope: dict[str, list[Any]] = {}
+        for item in outgoing:
+            scope, write = item[1], item[2]
+            if scope is not None:
+                by_scope.setdefault(scope, []).append(write)
+        keys = self.state.scope_keys()
+        seq = self.state.next_envelope_seq()
+        sealed: list[tuple[int, str, int, str]] = []
+        for scope, writes in by_scope.items():
+            epochs = [epoch for (s, epoch) in keys if s == scope]
+            if not epochs:
+                self.warnings.append(f"no key for scope {scope} yet: its changes wait on this device")
+                return None
+            epoch = max(epochs)
+            for chunk in _chunks(writes):
+                envelope = seal(chunk, realm=self.me.realm_id, device=self.me.device, seq=seq, scope=scope,
+                                epoch=epoch, content_key=keys[(scope, epoch)], signer=self.me.signer)
+                sealed.append((seq, scope, epoch, canonical(envelope.to_json()).decode()))
+                seq += 1
+        return sealed
+
+    # --- push: saved envelopes -> hub ---------------------------------------------------
+    def push(self, transport: HubTransport) -> None:
+        gaps = 0
+        while True:
+            self.check()
+            batch = _fit(self.state.unsent(PUSH_ENVELOPES))
+            if not batch:
+                return
+            try:
+                answer = _post(transport, batch)
+            except HubRefused as exc:
+                if exc.code != "sequence_gap" or gaps >= 3:
+                    raise
+                gaps += 1
+                self._gap(transport, batch, exc.body.get("expected"))
+                continue
+            self.state.mark_pushed(batch[-1][0])
+            self.pushed += int(answer.get("stored", 0)) + int(answer.get("duplicates", 0))
+            self.progress("push", self.pushed, 0)
+
+    def _gap(self, transport: HubTransport, batch: list[tuple[int, str]], expected: Any) -> None:
+        if isinstance(expected, bool) or not isinstance(expected, int) or expected < 1:
+            raise SyncError(detail="the hub's sequence_gap answer names no expected number")
+        first, last = batch[0][0], batch[-1][0]
+        if expected > first:
+            # The hub already holds up to expected - 1 (an acknowledgement lost on the way).
+            if expected - 1 > last and self.state.next_envelope_seq() - 1 <= last:
+                raise SyncError(detail="the hub holds envelopes of this device that this store does not "
+                                       "(restored from an old backup?); ask the secretariat")
+            self.state.mark_pushed(min(expected - 1, last))
+            return
+        # The hub lacks envelopes we thought delivered: send them again, from what it expects.
+        resend = [item for item in self.state.envelopes_since(expected) if item[0] < first]
+        if not resend or resend[0][0] != expected:
+            raise SyncError(detail=f"envelope {expected} of this device is no longer in this store")
+        while resend:
+            self.check()
+            chunk = _fit(resend[:PUSH_ENVELOPES])
+            answer = _post(transport, chunk)
+            self.pushed += int(answer.get("stored", 0))
+            resend = resend[len(chunk):]
+
+    # --- pull: the feed, page by page ---------------------------------------------------
+    def pull(self, transport: HubTransport) -> None:
+        cursor = self.state.feed_cursor()
+        while True:
+            self.check()
+            page = transport.get("/v1/feed", {"since": cursor, "limit": FEED_PAGE})
+            items = page.get("envelopes")
+            if not isinstance(items, list):
+                raise SyncError(detail="the hub's feed answer holds no envelope list")
+            last = cursor
+            for item in items:
+                hub_seq = item.get("hub_seq") if isinstance(item, dict) else None
+                if isinstance(hub_seq, bool) or not isinstance(hub_seq, int) or hub_seq <= last:
+                    raise SyncError(detail="the hub's feed is out of order")
+                self.receiver.receive(item.get("envelope"), cursor=hub_seq)
+                last = hub_seq
+            if last > cursor:
+                self.state.set_feed_cursor(last)  # also covers envelopes skipped (our own, known ones)
+            cursor = last
+            self.progress("pull", self.receiver.applied_count, 0)
+            if not page.get("more") or not items:
+                return
+
+    # --- publications: the checklist and the service directory --------------------------
+    def publications(self, transport: HubTransport) -> None:
+        if self.me.realm_public is None:
+            return
+        config = self.state.config()
+        for kind in PUBLICATION_KINDS:
+            try:
+                pub = transport.get(f"/v1/publications/{kind}")
+            except HubRefused as exc:
+                if exc.status == 404:
+                    continue
+                raise
+            try:
+                version = int(pub["version"])
+                payload = unb64(pub["payload"], "publication")
+                verify_publication(self.me.realm_public, self.me.realm_id, kind, version, payload,
+                                   pub["signature"])
+            except (KeyError, TypeError, ValueError) as exc:  # ProtocolError is a ValueError
+                self.warnings.append(f"the published {kind} was refused: {exc}")
+                continue
+            known = json.loads(config.get(f"publication_{kind}") or "{}").get("version", 0)
+            if version > known:
+                self.state.set_config(**{f"publication_{kind}": json.dumps(
+                    {"version": version, "payload": pub["payload"], "signature": pub["signature"],
+                     "published_at": pub.get("published_at", "")})})
+
+
+def _chunks(writes: list[Any]) -> list[list[Any]]:
+    """Writes split into envelope payloads under the protocol's count and size limits."""
+    chunks: list[list[Any]] = [[]]
+    size = 0
+    for write in writes:
+        cost = len(canonical(write.to_json())) + 1
+        if chunks[-1] and (len(chunks[-1]) >= 4000 or size + cost > ENVELOPE_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(write)
+        size += cost
+    return [c for c in chunks if c]
+
+
+def _fit(batch: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The longest prefix of ``batch`` under the POST size limit (at least one envelope)."""
+    total = 0
+    for i, (_seq, text) in enumerate(batch):
+        total += len(text) + 1
+        if i and total > PUSH_BYTES:
+            return batch[:i]
+    return batch
+
+
+def _post(transport: HubTransport, batch: list[tuple[int, str]]) -> dict[str, Any]:
+    # The saved JSON text is sent as it is: a resend is the same bytes as the first send.
+    raw = b'{"envelopes":[' + b",".join(text.encode("utf-8") for _seq, text in batch) + b"]}"
+    return transport.post("/v1/envelopes", raw=raw)
+
+
+__all__ = ["Cancelled", "NotEnrolled", "SyncClient", "SyncResult"]
