@@ -106,18 +106,28 @@ class Register:
 
 
 def merge(register: Register | None, write: Write) -> Register:
-    """The register after receiving ``write`` (unchanged if it is known or covered)."""
+    """The register after receiving ``write`` (unchanged if it is known or covered and
+    supersedes nothing still live)."""
     register = register or Register()
-    if register.covers(write.dot):
-        return register
+    known = register.covers(write.dot)
     clock = dict(register.clock)
-    clock[write.dot[0]] = write.dot[1]
+    if not known:
+        clock[write.dot[0]] = write.dot[1]
+    # What this write has seen: its device's earlier writes to the field and what it supersedes.
+    # Only those leave the live set (the clock also counts the live writes themselves). A write
+    # already covered still retires what it had seen: when C's write supersedes A's, which had
+    # superseded B's, a replica that got B's and C's before A's must drop B's when A's arrives.
+    seen = {write.dot[0]: write.dot[1] - 1}
     for device, counter in write.supersedes:
+        seen[device] = max(seen.get(device, 0), counter)
         if counter > clock.get(device, 0):
             clock[device] = counter
-    live = [w for w in register.live if not _covered(w.dot, clock)]
-    live.append(write)
-    live.sort(key=lambda w: w.dot)
+    live = [w for w in register.live if not _covered(w.dot, seen)]
+    if known and len(live) == len(register.live) and clock == register.clock:
+        return register
+    if not known:
+        live.append(write)
+        live.sort(key=lambda w: w.dot)
     return Register(tuple(live), clock)
 
 
