@@ -14,7 +14,7 @@ from typing import Callable, NoReturn, Sequence
 
 from app.errors import HimayaError, ValidationError
 from ui.about import VersionAction
-from ui.cli import commands
+from ui.cli import commands, sync_commands
 from ui.cli.session import CliError, _
 from ui.composition import default_store_dir
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("show the version, the store schema and the build date, then exit"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(sub, _)
+    sync_commands.register(sub, _)
     return parser
 
 
