@@ -12,6 +12,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterator, Literal, NamedTuple, Protocol, Sequence, TypeVar
 
 from app.domain.audit import AuditEntry, AuditEvent
+from app.merge import Register, Write
 from app.domain.values import CaseState, Sex
 from app.domain.user import User
 
@@ -97,11 +98,13 @@ class StatsFacts(NamedTuple):
 class UnitOfWork(Protocol):
     """One transaction: record changes with their field writes, and audit entries."""
 
-    def put(self, record: Any, previous: Any | None = None) -> None:
+    def put(self, record: Any, previous: Any | None = None, force: frozenset[str] = frozenset()) -> None:
         """Insert ``record`` (``previous`` None) or update it from ``previous``.
 
-        Writes one outbox field write per changed field, with the dots it supersedes.
-        Raises ``StaleRecord`` when the stored record is not ``previous``.
+        Writes one outbox field write per changed field, with the dots it supersedes (every
+        live write of the field: a conflict is resolved); a field named in ``force`` is
+        written even when unchanged. Raises ``StaleRecord`` when the stored record is not
+        ``previous``.
         """
 
     def audit(self, event: AuditEvent) -> None: ...
@@ -155,3 +158,88 @@ class KeyStore(Protocol):
     def remove_user(self, user_id: str) -> None: ...
 
     def usernames(self) -> Sequence[str]: ...
+
+
+# --- sync (SYNC.md): the device's side, implemented by storage.sync_state.SyncState ----------
+
+class Outgoing(NamedTuple):
+    """A field write to pack: the outbox row it comes from and the scope it goes to
+    (None: a record that is not synced, such as a user or the service directory)."""
+
+    outbox_seq: int
+    scope: str | None
+    write: Write
+
+
+class ApplyResult(NamedTuple):
+    """What receiving one envelope did."""
+
+    applied: int  # writes that changed a field register
+    ignored: int  # writes already known, superseded, of this device, or of a type not synced
+    new_conflicts: int  # fields that now hold two or more concurrent values
+    waiting: int = 0  # records still incomplete (their creation not received yet): kept, not shown
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field with concurrent values, each with who wrote it, when and on which device."""
+
+    record_type: str
+    record_id: str
+    case_id: str | None
+    case_number: str | None
+    scope_id: str | None
+    field: str
+    writes: tuple[Write, ...]
+
+
+class SyncStore(Protocol):
+    """Sync configuration, keys, envelopes and merging, inside the encrypted store."""
+
+    def config(self) -> dict[str, str]: ...
+
+    def set_config(self, **values: str) -> None: ...
+
+    def secret(self, name: str) -> bytes | None: ...
+
+    def set_secret(self, name: str, raw: bytes) -> None: ...
+
+    def scope_keys(self) -> dict[tuple[str, int], bytes]: ...
+
+    def put_scope_key(self, scope: str, epoch: int, key: bytes) -> None: ...
+
+    def certificates(self) -> dict[str, str]: ...
+
+    def put_certificates(self, certs: dict[str, str]) -> None: ...
+
+    def erase_keys(self) -> None: ...
+
+    def pending(self, limit: int) -> tuple[list[Outgoing], int]: ...
+
+    def next_envelope_seq(self) -> int: ...
+
+    def save_envelopes(self, envelopes: list[tuple[int, str, int, str]], packed_upto: int) -> None: ...
+
+    def unsent(self, limit: int) -> list[tuple[int, str]]: ...
+
+    def envelopes_since(self, seq: int) -> list[tuple[int, str]]: ...
+
+    def mark_pushed(self, upto_seq: int) -> None: ...
+
+    def feed_cursor(self) -> int: ...
+
+    def set_feed_cursor(self, cursor: int) -> None: ...
+
+    def applied(self, device: str, seq: int) -> bool: ...
+
+    def apply(self, device: str, seq: int, writes: list[Write], cursor: int | None = None) -> ApplyResult: ...
+
+    def hold(self, device: str, seq: int, envelope_json: str, reason: str) -> None: ...
+
+    def held(self) -> list[tuple[str, int, str]]: ...
+
+    def release(self, device: str, seq: int) -> None: ...
+
+    def conflicts(self, scope_ids: set[str] | None = None) -> list[Conflict]: ...
+
+    def register(self, record_type: str, record_id: str, field: str) -> Register: ...

@@ -216,7 +216,45 @@ def _v7(db: sqlcipher3.Connection) -> None:
         """)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
+def _v8(db: sqlcipher3.Connection) -> None:
+    """Sync between devices (docs: SYNC.md): the device's side of it, all inside the store.
+
+    ``outbox.actor`` names who made each change (the username of the transaction's first
+    audit event), so a conflict can say who wrote each value; ``outbox.left_scope`` is the
+    scope a case left in that change (a transfer), so the team it left hears of it.
+    ``merge_state`` keeps the field registers (``app.merge``) of the records that ever
+    received a write from another device; ``conflicts`` lists their fields with more than
+    one live write. Sync configuration, the device's private keys, the scope content keys
+    and the certificates of other devices never leave the encrypted store. Envelopes are
+    kept once packed (``sync_envelopes``: resent until acknowledged, and bundled); the
+    envelopes of other devices applied (``sync_applied``) or waiting for a key
+    (``sync_held``) make receiving idempotent. ``sync_cursors`` holds the outbox row packed
+    up to, the envelope pushed up to and the hub's feed position.
+    """
+    _script(db, """
+        ALTER TABLE outbox ADD COLUMN actor TEXT;
+        ALTER TABLE outbox ADD COLUMN left_scope TEXT;
+        CREATE TABLE sync_config (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE sync_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+        CREATE TABLE sync_scope_keys (scope TEXT NOT NULL, epoch INTEGER NOT NULL, key BLOB NOT NULL,
+            PRIMARY KEY (scope, epoch)) WITHOUT ROWID;
+        CREATE TABLE sync_certificates (device TEXT PRIMARY KEY, certificate TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE sync_cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE sync_envelopes (seq INTEGER PRIMARY KEY, scope TEXT NOT NULL, epoch INTEGER NOT NULL,
+            envelope TEXT NOT NULL);
+        CREATE TABLE sync_applied (device TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL,
+            PRIMARY KEY (device, seq)) WITHOUT ROWID;
+        CREATE TABLE sync_held (device TEXT NOT NULL, seq INTEGER NOT NULL, envelope TEXT NOT NULL,
+            reason TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (device, seq)) WITHOUT ROWID;
+        CREATE TABLE merge_state (record_type TEXT NOT NULL, record_id TEXT NOT NULL, registers TEXT NOT NULL,
+            PRIMARY KEY (record_type, record_id)) WITHOUT ROWID;
+        CREATE TABLE conflicts (record_type TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,
+            case_id TEXT, scope_id TEXT, PRIMARY KEY (record_type, record_id, field)) WITHOUT ROWID;
+        CREATE INDEX conflicts_scope ON conflicts(scope_id, case_id);
+        """)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8)
 CURRENT = len(MIGRATIONS)
 
 

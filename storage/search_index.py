@@ -71,6 +71,10 @@ class IndexWriter:
             elif _differ(fields, previous, CASE_FIELDS):
                 self._changed_cases[record.id] = fields
 
+    def reindex_person(self, person_id: str) -> None:
+        """Index again the cases of a person stored after them (received from another device)."""
+        self._changed_persons.add(person_id)
+
     def flush(self, db: Any) -> None:
         if not (self._new_cases or self._changed_cases or self._changed_persons):
             return

@@ -31,7 +31,7 @@ from storage.database import is_corruption
 from storage.migrations import (
     SORT_NAME_BACKFILL, STATS_CASE_FIELDS, STATS_PERSON_FIELDS, STATS_REFERRAL_FIELDS, STATS_SCREENING_FIELDS,
 )
-from storage import search_index
+from storage import merge_state, search_index
 from storage.search_index import IndexWriter
 from storage.tables import BY_RECORD_TYPE, TABLES, Table
 
@@ -360,30 +360,56 @@ class UnitOfWork:
         self._renamed: list[tuple[str]] = []
         self._search = IndexWriter()  # the search index follows the cases and persons put here
         self._now = _now_text()
+        #: Field registers of records with merge state changed here, written at the flush.
+        self._merge: dict[tuple[str, str], merge_state.Pending] = {}
 
-    def put(self, record: Any, previous: Any | None = None) -> None:
+    def put(self, record: Any, previous: Any | None = None, force: frozenset[str] = frozenset()) -> None:
+        """Insert or update ``record``; a field named in ``force`` is written even when its
+        value is unchanged (a conflict resolved by keeping the value shown)."""
         table: Table = TABLES[type(record)]
         fields = to_fields(record)
+        registers = None
         if previous is None:
             old_fields: dict[str, Any] = {}
             dots: dict[str, list] = {}
         else:
             self._flush_inserts()  # the record may have been inserted earlier in this transaction
-            row = self.db.execute(f"SELECT data, dots FROM {table.name} WHERE id = ?", (record.id,)).fetchone()
+            # One lookup: the row, and the merge state of a record that ever received a remote write.
+            row = self.db.execute(
+                f"SELECT t.data, t.dots, m.registers FROM {table.name} t LEFT JOIN merge_state m"
+                " ON m.record_type = ? AND m.record_id = t.id WHERE t.id = ?",
+                (record.RECORD_TYPE, record.id)).fetchone()
             if row is None or json.loads(row[0]) != stored(to_fields(previous)):
                 raise StaleRecord(kind=record.RECORD_TYPE)
             old_fields, dots = json.loads(row[0]), json.loads(row[1])
+            key = (record.RECORD_TYPE, record.id)
+            if key in self._merge:
+                registers = self._merge[key]
+            elif row[2] is not None:
+                registers = self._merge[key] = merge_state.Pending(merge_state.load_registers(row[2]))
         writes = []
         for name, value in fields.items():
-            if old_fields.get(name) == value or (name not in old_fields and (value is None or value == [])):
+            if name not in force and (
+                    old_fields.get(name) == value or (name not in old_fields and (value is None or value == []))):
                 continue  # unchanged, or empty and never written
             self._counter += 1
-            writes.append([name, value, self._counter, dots.get(name, [])])
+            superseded = dots.get(name, [])
+            if registers is not None:  # the write supersedes every live write (a conflict is resolved)
+                superseded = registers.write(record, name, value, self.store.device_id, self._counter, self._now)
+            writes.append([name, value, self._counter, superseded])
             dots[name] = [self._counter]  # this device's dot, stored as its counter
         if writes:
-            self._outbox.append((record.RECORD_TYPE, record.id, self._now, dumps(writes)))
+            left = previous.scope_id if (isinstance(record, Case) and previous is not None
+                                         and previous.scope_id != record.scope_id) else None
+            self._outbox.append((record.RECORD_TYPE, record.id, self._now, dumps(writes), left))
         if previous is None and isinstance(record, Case):
             self._keep_case_counter_ahead(record.case_number)
+        self.write_row(record, fields, dots, previous)
+
+    def write_row(self, record: Any, fields: dict[str, Any], dots: dict[str, list], previous: Any | None) -> None:
+        """Store the row of ``record`` (inserted when ``previous`` is None) with its index
+        columns, the case list's sort name and the search index, as every put does."""
+        table: Table = TABLES[type(record)]
         values = [record.id, dumps(stored(fields)), dumps(dots), *(fn(record, fields) for fn in table.columns.values())]
         insert, update = _statements(table)
         if isinstance(record, Case) and previous is None:
@@ -433,11 +459,40 @@ class UnitOfWork:
         self._case_counter += 1
         return f"HMY-{year:04d}-{self.store.device_code}-{self._case_counter:05d}"
 
+    def apply_remote(self, writes: list[Any]) -> Any:
+        """Merge field writes of other devices into their records (``storage.merge_state``)."""
+        self._flush_inserts()
+        self._flush_merge()
+        return merge_state.apply_writes(self, writes)
+
+    def person_arrived(self, person_id: str) -> None:
+        """A person stored after its case (writes received in that order): the case list
+        gets the name to sort on and the search index the case's keys."""
+        self._renamed.append((person_id,))
+        self._search.reindex_person(person_id)
+
+    def _actor(self) -> str | None:
+        """The username of whoever the transaction's first audit event names."""
+        actor_id = self._audit_rows[0][2] if self._audit_rows else None
+        if actor_id is None:
+            return None
+        row = self.db.execute("SELECT username FROM users WHERE id = ?", (actor_id,)).fetchone()
+        return row[0] if row else None
+
+    def _flush_merge(self, actor: str | None = None) -> None:
+        if self._merge:
+            merge_state.save_local(self.db, self._merge, self.store.device_id, self._start[0],
+                                   actor if actor is not None else self._actor() or "")
+            self._merge.clear()
+
     def flush(self) -> None:
         self._flush_inserts()
+        actor = self._actor() if (self._outbox or self._merge) else None
+        self._flush_merge(actor or "")
         if self._outbox:
             self.db.executemany(
-                "INSERT INTO outbox (record_type, record_id, written_at, writes) VALUES (?,?,?,?)", self._outbox)
+                "INSERT INTO outbox (record_type, record_id, written_at, writes, left_scope, actor)"
+                " VALUES (?,?,?,?,?,?)", [(*row, actor) for row in self._outbox])
             self._outbox.clear()
         if self._audit_rows:
             self.db.executemany(

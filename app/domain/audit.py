@@ -54,6 +54,9 @@ class AuditAction:
     CONFIRMED_DIFFERENT = "confirmed_different"  # a duplicate warning dismissed: two people
     CASE_MERGED = "case_merged"  # on the kept case: another case was merged into it
     CASE_MERGED_INTO = "case_merged_into"  # on the merged case: closed into the kept one
+    SYNC_RECEIVED = "sync.received"  # an envelope of another device merged (device, seq, count)
+    SYNC_KEYS_ERASED = "sync.keys_erased"  # a revoked device wiped its sync keys
+    CONFLICT_RESOLVED = "conflict.resolved"  # concurrent values of a field replaced by one
 
 
 @dataclass(frozen=True)

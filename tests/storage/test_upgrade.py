@@ -7,7 +7,10 @@ to CURRENT - 1 (the schema the previous release created). That holds as long as 
 services write nothing the previous schema lacks for what this test does (a case, a
 person, a note); if a migration ever changes those tables, write that store with plain
 SQL instead, as ``build_v1_store`` does for schema 1. The search index of schema 6 is
-written by the store itself, so the simulated previous release writes none.
+written by the store itself, so the simulated previous release writes none. Today's store
+writes who made each outbox row and the scope a case left (``outbox.actor`` and
+``outbox.left_scope``, schema 8): the simulated release has them while it runs and they are
+dropped afterwards, which leaves the outbox exactly as schema 7 defines it.
 
 The other direction, a store from a *newer* release, is refused with a clear message and
 left byte-identical: ``test_migrations.py::test_a_newer_store_is_refused_and_left_byte_identical``.
@@ -29,6 +32,7 @@ from storage.database import connect, integrity_problems
 from storage.vault import DB_NAME, KEYS_NAME, Vault
 
 PREVIOUS = migrations.CURRENT - 1
+OUTBOX_COLUMNS_OF_8 = ("actor", "left_scope")
 
 
 class _NoIndex:
@@ -44,8 +48,18 @@ class _NoIndex:
 def build_previous_release_store(folder: Path, store_tools, monkeypatch: pytest.MonkeyPatch) -> dict:
     """A store created and used by code whose newest schema is ``PREVIOUS``."""
     real_migrate = migrations.migrate
+    steps = migrations.MIGRATIONS[:PREVIOUS]
+    if PREVIOUS < 8:
+        last = steps[-1]
+
+        def last_with_todays_outbox(db) -> None:
+            last(db)
+            for column in OUTBOX_COLUMNS_OF_8:
+                db.execute(f"ALTER TABLE outbox ADD COLUMN {column} TEXT")
+
+        steps = (*steps[:-1], last_with_todays_outbox)
     with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:PREVIOUS])
+        patch.setattr(migrations, "MIGRATIONS", steps)
         patch.setattr(migrations, "CURRENT", PREVIOUS)
         patch.setattr(migrations, "migrate", lambda db, target=PREVIOUS: real_migrate(db, target))
         if PREVIOUS < 6:
@@ -61,6 +75,9 @@ def build_previous_release_store(folder: Path, store_tools, monkeypatch: pytest.
             opened.lock()
     db = connect(folder / DB_NAME, key)
     try:
+        if PREVIOUS < 8:
+            for column in OUTBOX_COLUMNS_OF_8:
+                db.execute(f"ALTER TABLE outbox DROP COLUMN {column}")
         assert migrations.version(db) == PREVIOUS
     finally:
         db.close()
