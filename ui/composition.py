@@ -17,7 +17,9 @@ from app.services.screening import ScreeningService
 from app.services.search import SearchService
 from app.services.statistics import StatisticsService
 from app.services.users import UserService
+from storage.sync_state import SyncState
 from storage.vault import OpenStore, Vault
+from sync.service import SyncService
 
 
 def default_store_dir() -> Path:
@@ -44,6 +46,7 @@ class Services:
     search: SearchService
     exports: ExportService
     statistics: StatisticsService
+    sync: SyncService  # sync with the hub, enrolment, the secretariat's devices, bundles
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -61,4 +64,5 @@ def services_for(opened: OpenStore) -> Services:
     return Services(opened, cases, UserService(opened.store, opened.keys),
                     screenings, referrals, SearchService(opened.store, cases),
                     exports=ExportService(opened.store, cases, referrals, screenings),
-                    statistics=StatisticsService(opened.store, cases))
+                    statistics=StatisticsService(opened.store, cases),
+                    sync=SyncService(SyncState(opened.store), opened.session))
