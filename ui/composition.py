@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.screening.checklist import default_library
 from app.services.cases import CaseService
+from app.services.conflicts import ConflictService
 from app.services.exports import ExportService
 from app.services.referrals import ReferralService
 from app.services.screening import ScreeningService
@@ -19,7 +20,6 @@ from app.services.statistics import StatisticsService
 from app.services.users import UserService
 from storage.sync_state import SyncState
 from storage.vault import OpenStore, Vault
-from sync.service import SyncService
 
 
 def default_store_dir() -> Path:
@@ -46,7 +46,7 @@ class Services:
     search: SearchService
     exports: ExportService
     statistics: StatisticsService
-    sync: SyncService  # sync with the hub, enrolment, the secretariat's devices, bundles
+    conflicts: ConflictService  # sync conflicts, settled by supervisors
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -64,5 +64,5 @@ def services_for(opened: OpenStore) -> Services:
     return Services(opened, cases, UserService(opened.store, opened.keys),
                     screenings, referrals, SearchService(opened.store, cases),
                     exports=ExportService(opened.store, cases, referrals, screenings),
-                    statistics=StatisticsService(opened.store, cases),
-                    sync=SyncService(SyncState(opened.store), opened.session))
+                    conflicts=ConflictService(SyncState(opened.store), cases),
+                    statistics=StatisticsService(opened.store, cases))
