@@ -156,7 +156,7 @@ class RunningHub:
 
 # --- devices ---------------------------------------------------------------------------
 class TestDevice:
-    """A device's keys and a signed HTTPS client to the hub (verifying its CA only)."""
+    """A device's keys and a signed HTTPS client to the hub (verifying its CA only; none without a hub)."""
 
     __test__ = False  # not a test class, whatever its name
 
@@ -168,7 +168,8 @@ class TestDevice:
         self.exchange = new_exchange_key()
         self.certificate: DeviceCertificate | None = None
         self.seq = 0  # last envelope seq sealed
-        self.client = httpx.Client(base_url=hub.url, verify=ssl_context(hub.ca_pem), timeout=60)
+        self.client = (httpx.Client(base_url=hub.url, verify=ssl_context(hub.ca_pem), timeout=60)
+                       if hub is not None else None)
 
     @property
     def sign_public(self) -> str:
