@@ -19,6 +19,7 @@ import pytest
 from hubkit import RunningHub
 
 from app.domain.case import Case
+from app.merge import Write
 from app.domain.person import Person
 from app.domain.user import User
 from app.domain.values import Role
@@ -26,7 +27,9 @@ from app.ports import CaseQuery
 from storage.vault import Vault
 from sync.device import transport_for
 from sync.errors import BundleRefused, HubUnreachable
-from sync.protocol import issue_certificate, new_exchange_key, new_signing_key, parse_envelope, public_bytes
+from sync.protocol import (
+    issue_certificate, new_content_key, new_exchange_key, new_signing_key, parse_envelope, public_bytes, seal,
+)
 from sync.service import SyncService
 from sync.transport import HubTransport
 from ui.composition import Services, services_for
@@ -229,12 +232,14 @@ def test_a_bundle_carries_a_case_once_and_refuses_other_realms_and_tampering(net
 
     from sync import bundle as bundle_file
 
-    other_realm, signer = new_signing_key(), new_signing_key()
-    cert = issue_certificate(other_realm, realm="realm-other", device=net.a.sync.status().device, name="x",
+    other_realm, signer, device = new_signing_key(), new_signing_key(), net.a.sync.status().device
+    cert = issue_certificate(other_realm, realm="realm-other", device=device, name="x",
                              sign_public=public_bytes(signer), exchange_public=public_bytes(new_exchange_key()),
                              role="device", scopes=("north",), issued_at="2026-11-22T12:00:00Z")
+    envelope = seal([Write("case", case.id, "hmy_Office", "elsewhere", (device, 99))], realm="realm-other",
+                    device=device, seq=1, scope="north", epoch=1, content_key=new_content_key(), signer=signer)
     foreign = tmp_path / "foreign.himaya-bundle"
-    bundle_file.write_bundle(foreign, [parse_envelope(json.loads(t)) for _s, t in
-                                       net.a.sync.state.envelopes_since(1)], cert, signer)
+    bundle_file.write_bundle(foreign, [envelope], cert, signer)
     with pytest.raises(BundleRefused):
         net.b.sync.import_bundle(foreign)
+    assert _case(net.b, case.id).office is None  # nothing of either refused bundle was applied
