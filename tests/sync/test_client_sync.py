@@ -8,6 +8,7 @@ SQLite only (the hub's backend makes no difference to them).
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ from app.merge import Write
 from app.domain.person import Person
 from app.domain.user import User
 from app.domain.values import Role
+from app.errors import PermissionDenied
 from app.ports import CaseQuery
+from app.services.conflicts import ConflictService
 from storage.vault import Vault
 from sync.device import transport_for
 from sync.errors import BundleRefused, HubUnreachable
@@ -130,10 +133,24 @@ def test_concurrent_edits_show_one_conflict_everywhere_until_resolved(net: Net) 
     writers = {w.value: w for w in net.b.sync.state.conflicts()[0].writes}
     assert writers["Tangier office"].actor == "sara.sup" and writers["Nador office"].actor == "omar.sup"
     assert _case(net.a, case.id).office == _case(net.b, case.id).office  # the same value shown meanwhile
-    net.a.cases.update_case(net.a.session, case.id, office="Tangier office (agreed)")
+    # the supervisor on A keeps the value already shown on A: a new write superseding both
+    ConflictService(net.a.sync.state, net.a.cases).resolve(net.a.session, "case", case.id, "hmy_Office",
+                                                           "Tangier office")
+    assert _conflicts(net.a) == []
     net.sync(net.a, net.b)
     assert _conflicts(net.a) == _conflicts(net.b) == []
-    assert _case(net.b, case.id).office == "Tangier office (agreed)"
+    assert _case(net.b, case.id).office == _case(net.a, case.id).office == "Tangier office"
+
+
+def test_a_publication_reaches_the_devices_verified(net: Net) -> None:
+    directory = (Path(__file__).resolve().parents[2] / "resources" / "services" / "directory.json").read_bytes()
+    assert net.sec.sync.publish("directory", directory) == 1
+    assert net.sec.sync.publish("directory", directory) == 2
+    net.sync(net.a)
+    received = json.loads(net.a.sync.publication("directory"))
+    assert received["version"] == 2 and base64.b64decode(received["payload"]) == directory
+    with pytest.raises(PermissionDenied):
+        net.a.sync.publish("directory", directory)
 
 
 # --- faults -------------------------------------------------------------------------------
