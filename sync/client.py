@@ -90,6 +90,8 @@ class SyncClient:
             result = replace(run.result(), status="pending", error=exc.render())
         except (HubUnreachable, HubRefused, SyncError) as exc:
             result = replace(run.result(), error=exc.render())
+        except ProtocolError as exc:  # an answer or a saved envelope that does not follow the protocol
+            result = replace(run.result(), error=SyncError(detail=str(exc)).render())
         finally:
             lock.release()
         return self._finish(result)

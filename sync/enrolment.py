@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from sync.device import device_id_of, utc_now
-from sync.errors import AlreadyEnrolled, HubRefused
+from sync.errors import AlreadyEnrolled, HubRefused, SyncError
 from sync.protocol import (
     b64, canonical, exchange_key, fingerprint, issue_certificate, new_exchange_key, new_signing_key, private_bytes, public_bytes,
     signing_key,
@@ -61,16 +61,20 @@ def enrol(state: Any, url: str, pin: str, code: str, name: str, *, fetch: Callab
     sign, exchange = _keys(state)
     signer = signing_key(sign)
     state.set_config(hub_url=url, ca_pem=ca_pem, device_name=name, role="device", status="")
-    with connect(url, ca_pem, device, signer) as hub:
-        try:
-            hub.post("/v1/enrol", {"code": code, "device": device, "name": name,
-                                   "sign_public": b64(public_bytes(signer)),
-                                   "exchange_public": b64(public_bytes(exchange_key(exchange)))})
-        except HubRefused as exc:
-            if exc.code != "device_exists":
-                raise
-            # An earlier run got this far: the hub knows this device; /v1/me says if with these keys.
-        me = hub.get("/v1/me")
+    try:
+        with connect(url, ca_pem, device, signer) as hub:
+            try:
+                hub.post("/v1/enrol", {"code": code, "device": device, "name": name,
+                                       "sign_public": b64(public_bytes(signer)),
+                                       "exchange_public": b64(public_bytes(exchange_key(exchange)))})
+            except HubRefused as exc:
+                if exc.code != "device_exists":
+                    raise
+                # An earlier run got this far: the hub knows this device; /v1/me says if with these keys.
+            me = hub.get("/v1/me")
+    except SyncError:
+        state.set_config(hub_url="")  # not enrolled after all (the keys stay, for the next attempt)
+        raise
     realm = me.get("realm") or {}
     status = str(me.get("status") or "pending")
     state.set_config(status=status, realm_id=str(realm.get("id", "")), realm_public=str(realm.get("public_key", "")))
@@ -99,7 +103,17 @@ def create_realm(state: Any, url: str, pin: str, admin_code: str, name: str = "s
     state.set_config(hub_url=url, ca_pem=ca_pem, device_name=name, role="secretariat", status="",
                      realm_id=realm_id, realm_public=b64(public_bytes(realm_key)),
                      certificate=canonical(cert.to_json()).decode())
-    with connect(url, ca_pem, device, signer) as hub:
+    try:
+        _post_realm(connect(url, ca_pem, device, signer), admin_code, realm_id, realm_key, cert)
+    except SyncError:
+        state.set_config(hub_url="")  # no realm after all (the keys stay, for the next attempt)
+        raise
+    state.set_config(status="approved")
+    return Enrolled(device, "approved", fingerprint(public_bytes(signer)), realm_id)
+
+
+def _post_realm(hub: HubTransport, admin_code: str, realm_id: str, realm_key: Any, cert: Any) -> None:
+    with hub:
         try:
             hub.post("/v1/realm", {"admin_code": admin_code,
                                    "realm": {"id": realm_id, "public_key": b64(public_bytes(realm_key))},
@@ -113,5 +127,3 @@ def create_realm(state: Any, url: str, pin: str, admin_code: str, name: str = "s
                 raise exc from None
             if (me.get("realm") or {}).get("id") != realm_id:
                 raise exc from None
-    state.set_config(status="approved")
-    return Enrolled(device, "approved", fingerprint(public_bytes(signer)), realm_id)

@@ -72,6 +72,7 @@ def test_the_sync_commands_from_realm_to_revocation(hub: RunningHub, tmp_path: P
     invite = out.strip()
     _one_line(run(laptop, "enrol", hub.url, "--pin", hub.pin, "--code", "wrong-code", "--name", "Tangier laptop"),
               "bad_code")
+    assert json.loads(run(laptop, "sync", "status", "--json")[1])["configured"] is False
     code, out, _err = run(laptop, "enrol", hub.url, "--pin", hub.pin, "--code", invite, "--name", "Tangier laptop")
     assert code == 0 and "Fingerprint" in out
     _one_line(run(laptop, "sync"), "approval")
