@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlcipher3
 
 from app.domain.audit import AuditAction
 from app.domain.case import Case
@@ -42,6 +43,7 @@ class Device:
         self.session = self.opened.session
         self.id = self.store.device_id
         self.scope = scope
+        self.packed: list[tuple[int, str, list[Write]]] = []  # every envelope ever packed (the hub keeps them)
 
     def pack(self, limit: int = 10_000) -> list[tuple[int, str, list[Write]]]:
         """Pack what is pending as the client does: one envelope per scope, saved at once."""
@@ -56,11 +58,14 @@ class Device:
             envelopes.append((seq + offset, scope, writes))
         self.state.save_envelopes([(s, scope, 1, json.dumps([w.to_json() for w in ws]))
                                    for s, scope, ws in envelopes], upto)
+        self.packed += envelopes
         return envelopes
 
     def send_to(self, *others: "Device") -> None:
-        """Each other device gets the envelopes of its scope (as the hub's feed gives them)."""
-        for seq, scope, writes in self.pack():
+        """Each other device gets every envelope of its scope (as the hub's feed gives them;
+        those it already applied change nothing)."""
+        self.pack()
+        for seq, scope, writes in self.packed:
             for other in others:
                 if scope == other.scope:
                     other.state.apply(self.id, seq, writes)
@@ -105,6 +110,7 @@ def test_a_case_created_on_one_device_reads_back_equal_on_another(devices) -> No
     assert [r.id for r in b.cases.list_cases(b.session, CaseQuery())] == [case.id]
     # The rows are what the writing device stored: same data, same dots (as device ids).
     assert b.store.fields_of("case", case.id) == a.store.fields_of("case", case.id)
+    assert a.store.db.execute("SELECT count(*) FROM merge_state").fetchone()[0] == 0  # only ever local
     received = [e for e in b.store.audit_entries() if e.event.action == AuditAction.SYNC_RECEIVED]
     assert [(e.event.details["device"], e.event.details["seq"]) for e in received] == [(a.id, 1)]
     # Writes that came from elsewhere are not sent on again by the receiving device.
@@ -287,7 +293,7 @@ def test_pending_takes_whole_outbox_rows_and_save_moves_past_them(devices) -> No
     assert a.state.unsent(10) == []
     assert a.state.envelopes_since(2) == [(2, '{"e": 2}')] and len(a.state.envelopes_since(1)) == 2
     # A saved envelope number is never reused: saving it again fails and moves nothing.
-    with pytest.raises(Exception):
+    with pytest.raises(sqlcipher3.IntegrityError):
         a.state.save_envelopes([(2, "scope-north", 1, '{"e": 3}')], 10**9)
     assert a.state.envelopes_since(2) == [(2, '{"e": 2}')]
 
@@ -388,3 +394,41 @@ def test_only_supervisors_of_the_scope_see_and_resolve_conflicts(devices) -> Non
     assert service.list(supervisor) == [] and b.store.get(Case, case.id).office == "Tanger office"
     b.send_to(a)
     assert a.state.conflicts() == [] and a.store.get(Case, case.id).office == "Tanger office"
+
+
+def test_a_person_received_after_its_case_is_listed_and_found_by_name(devices) -> None:
+    a, b = devices("amina.sup"), devices("badr.sup")
+    case, _ = register(a, first_name="Youssef", second_name="Benali")
+    (seq, _scope, writes), = a.pack()
+    case_writes = [w for w in writes if w.record_type == "case"]
+    person_writes = [w for w in writes if w.record_type == "person"]
+    assert b.state.apply(a.id, seq, case_writes).waiting == 0  # a case names its person by id only
+    assert b.cases.list_cases(b.session, CaseQuery()) == []  # shown with its person, not before
+    assert b.state.apply(a.id, seq + 1, person_writes).waiting == 0
+    assert [r.id for r in b.cases.list_cases(b.session, CaseQuery(text="benali"))] == [case.id]
+    assert b.store.db.execute("SELECT sort_name FROM cases").fetchone()[0] == "youssef benali"
+    search = SearchService(b.store, b.cases)
+    assert [m.case_id for m in search.search(b.session, "Youssef Benali")][:1] == [case.id]
+
+
+def test_three_devices_converge_on_a_conflict_and_its_resolution(devices) -> None:
+    a, b, c = devices("amina.sup"), devices("badr.sup"), devices("chama.sup")
+    case, _ = register(a, first_name="Grace")
+    a.send_to(b, c)
+    a.cases.update_case(a.session, case.id, office="Office of Amina")
+    b.cases.update_case(b.session, case.id, office="Office of Badr")
+    b.send_to(c)  # c hears of b's edit first, a's later
+    a.send_to(b, c)
+    b.send_to(a)
+    assert [len(d.state.conflicts()) for d in (a, b, c)] == [1, 1, 1]
+    assert a.store.get(Case, case.id) == b.store.get(Case, case.id) == c.store.get(Case, case.id)
+    assert ({w.value for w in c.state.conflicts()[0].writes}
+            == {w.value for w in a.state.conflicts()[0].writes} == {"Office of Amina", "Office of Badr"})
+    ConflictService(a.state, a.cases).resolve(a.session, "case", case.id, "hmy_Office", "Office of Badr")
+    a.send_to(b, c)
+    for device in (a, b, c):
+        assert device.state.conflicts() == []
+        assert device.store.get(Case, case.id).office == "Office of Badr"
+    assert a.store.fields_of("case", case.id) == b.store.fields_of("case", case.id) == c.store.fields_of("case", case.id)
+    # Only the devices that received writes keep merge state; a's own case had none until then.
+    assert b.store.db.execute("SELECT count(*) FROM merge_state").fetchone()[0] >= 2
