@@ -26,7 +26,8 @@ from app.domain.referral import FollowUpTask, Referral
 from app.domain.user import User
 from app.domain.values import CaseState, Sex
 from app.errors import StaleRecord, StoreCorrupted
-from app.ports import CaseQuery, CaseRow, StatsFacts
+from app.merge import Write
+from app.ports import ApplyResult, CaseQuery, CaseRow, StatsFacts
 from storage.database import is_corruption
 from storage.migrations import (
     SORT_NAME_BACKFILL, STATS_CASE_FIELDS, STATS_PERSON_FIELDS, STATS_REFERRAL_FIELDS, STATS_SCREENING_FIELDS,
@@ -459,7 +460,7 @@ class UnitOfWork:
         self._case_counter += 1
         return f"HMY-{year:04d}-{self.store.device_code}-{self._case_counter:05d}"
 
-    def apply_remote(self, writes: list[Any]) -> Any:
+    def apply_remote(self, writes: list[Write]) -> ApplyResult:
         """Merge field writes of other devices into their records (``storage.merge_state``)."""
         self._flush_inserts()
         self._flush_merge()
