@@ -179,15 +179,19 @@ class TestDevice:
     def exchange_public(self) -> str:
         return b64(public_bytes(self.exchange))
 
+    def client_for(self, url: str) -> httpx.Client:
+        """A client to another process of the same hub (same CA), e.g. behind a balancer."""
+        return httpx.Client(base_url=url, verify=ssl_context(self.hub.ca_pem), timeout=60)
+
     def request(self, method: str, path: str, body: Any = None, *, content: bytes | None = None,
                 time_offset: int = 0, nonce: str | None = None, signer: Any = None,
-                headers: dict[str, str] | None = None) -> httpx.Response:
-        """A signed request; ``content`` sends raw bytes instead of ``body`` as JSON."""
+                headers: dict[str, str] | None = None, via: httpx.Client | None = None) -> httpx.Response:
+        """A signed request (through ``via`` if given); ``content`` sends raw bytes instead of JSON."""
         raw = content if content is not None else (b"" if body is None else json.dumps(body).encode("utf-8"))
         signed = sign_request(signer or self.sign, self.id, method, path, raw, int(time.time()) + time_offset, nonce)
         if raw:
             signed["Content-Type"] = "application/json"
-        return self.client.request(method, path, content=raw, headers={**signed, **(headers or {})})
+        return (via or self.client).request(method, path, content=raw, headers={**signed, **(headers or {})})
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
@@ -197,6 +201,9 @@ class TestDevice:
 
     def push(self, envelopes: list[Envelope]) -> httpx.Response:
         return self.post("/v1/envelopes", {"envelopes": [e.to_json() for e in envelopes]})
+
+    def push_via(self, envelopes: list[Envelope], client: httpx.Client) -> httpx.Response:
+        return self.post("/v1/envelopes", {"envelopes": [e.to_json() for e in envelopes]}, via=client)
 
     def pull_all(self, since: int = 0, limit: int = 500) -> tuple[list[dict[str, Any]], int]:
         items: list[dict[str, Any]] = []
