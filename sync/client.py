@@ -206,28 +206,38 @@ class _Run:
             outgoing, upto = self.state.pending(PACK_WRITES)
             if not outgoing:
                 return
-            envelopes = self._seal(outgoing)
-            if envelopes is None:
-                return  # a scope without a key: those writes wait in the outbox (warning said why)
+            keys = self.state.scope_keys()
+            mine = self.me.certificate(self.state.config())
+            blocked = next((item for item in outgoing if item[1] is not None and (
+                not any(s == item[1] for s, _epoch in keys) or (mine is not None and not mine.covers(item[1])))),
+                None)
+            if blocked is not None:
+                # A scope this device may not write to or holds no key for (yet): pack the rows
+                # before it, keep it and what follows in the outbox, in order, until that changes.
+                self.warnings.append(f"no key for scope {blocked[1]} yet: changes wait on this device")
+                outgoing = [item for item in outgoing if item[0] < blocked[0]]
+                upto = blocked[0] - 1
+                if not outgoing:
+                    return
+            envelopes = self._seal(outgoing, keys)
             self.state.save_envelopes(envelopes, upto)
             self.packed += len(envelopes)
             self.progress("pack", self.packed, 0)
+            if blocked is not None:
+                return
 
-    def _seal(self, outgoing: list[Any]) -> list[tuple[int, str, int, str]] | None:
+    def _seal(self, outgoing: list[Any], keys: dict[tuple[str, int], bytes]) -> list[tuple[int, str, int, str]]:
+        """Envelopes of ``outgoing``, per scope in order of first appearance, under each
+        scope's newest epoch key (a rotation after a revocation takes effect at once)."""
         by_scope: dict[str, list[Any]] = {}
         for item in outgoing:
             scope, write = item[1], item[2]
             if scope is not None:
                 by_scope.setdefault(scope, []).append(write)
-        keys = self.state.scope_keys()
         seq = self.state.next_envelope_seq()
         sealed: list[tuple[int, str, int, str]] = []
         for scope, writes in by_scope.items():
-            epochs = [epoch for (s, epoch) in keys if s == scope]
-            if not epochs:
-                self.warnings.append(f"no key for scope {scope} yet: its changes wait on this device")
-                return None
-            epoch = max(epochs)
+            epoch = max(epoch for (s, epoch) in keys if s == scope)
             for chunk in _chunks(writes):
                 envelope = seal(chunk, realm=self.me.realm_id, device=self.me.device, seq=seq, scope=scope,
                                 epoch=epoch, content_key=keys[(scope, epoch)], signer=self.me.signer)

@@ -21,7 +21,8 @@ from clientkit import REALM, FakeHub, MemoryState
 from sync import client as client_module
 from sync.client import SyncClient
 from sync.errors import DeviceRevoked, HubRefused, HubUnreachable, PinMismatch
-from sync.protocol import b64, public_bytes, wrap_key
+from app.merge import Write
+from sync.protocol import b64, public_bytes, seal, signing_key, wrap_key
 from sync.transport import HubTransport, ca_pin, fetch_ca
 
 A, B = "device-a", "device-b"
@@ -296,8 +297,28 @@ def test_the_transport_is_closed_after_a_sync(hub: FakeHub) -> None:
 
 def test_an_envelope_outside_its_signers_scopes_is_never_applied(hub: FakeHub) -> None:
     a, b = _pair(hub, scopes_b=("north", "south"))  # A may write north only
-    a._keys[("south", 1)] = hub.scope_key("south")  # …even if it got hold of the south key
-    a.write("south", "c9", "f", "forged")
     SyncClient(a, hub.factory()).sync()
+    forged = seal([Write("case", "c9", "f", "forged", (A, 1))], realm=REALM, device=A, seq=1, scope="south",
+                  epoch=1, content_key=hub.scope_key("south"), signer=signing_key(a.secret("sign")))
+    hub._ingest(A, [forged.to_json()])  # a hub that let it through
     result = SyncClient(b, hub.factory()).sync()
     assert b.received == [] and result.held == 1
+
+
+def test_changes_for_a_scope_without_a_key_wait_and_the_earlier_ones_go(hub: FakeHub) -> None:
+    a, b = _pair(hub, scopes_a=("north", "south"))
+    south_key = [k for k in hub.devices[A]["keys"] if k["scope"] == "south"]
+    hub.devices[A]["keys"] = [k for k in hub.devices[A]["keys"] if k["scope"] == "north"]
+    a.write("north", "c1", "f", 1)
+    a.write("south", "c2", "f", 2)  # a case handed to a scope this device holds no key for yet
+    a.write("north", "c1", "g", 3)
+    first = SyncClient(a, hub.factory()).sync()
+    assert "no key for scope south" in (first.error or "") and first.pushed == 1
+    assert a.packed_upto == 1  # the south write and everything after it wait, in order
+    SyncClient(b, hub.factory()).sync()
+    assert [w.field for w in b.received] == ["f"]
+    hub.devices[A]["keys"] += south_key  # the secretariat gave the key
+    second = SyncClient(a, hub.factory()).sync()
+    assert second.error is None and a.packed_upto == 3
+    SyncClient(b, hub.factory()).sync()
+    assert sorted(w.field for w in b.received) == ["f", "g"]  # B covers north only
