@@ -264,8 +264,9 @@ class SyncState:
 
 
 class _Authors:
-    """Who wrote a local write and when, from its outbox row, for writes whose register was
-    rebuilt from a record row (which keeps only values and dots).
+    """Who wrote a local write, when, and what it superseded, from its outbox row, for writes
+    whose register was rebuilt from a record row (which keeps only values and dots): the
+    write is then exactly the one other devices received.
 
     Outbox rows are in counter order, so the row holding a counter is found by halving.
     """
@@ -273,7 +274,7 @@ class _Authors:
     def __init__(self, db: Any, device_id: str) -> None:
         self.db = db
         self.device_id = device_id
-        self._known: dict[int, tuple[str, str]] = {}
+        self._known: dict[int, tuple[str, str, tuple]] = {}
         bounds = db.execute("SELECT min(seq), max(seq) FROM outbox").fetchone()
         self._first, self._last = (bounds[0] or 0, bounds[1] or -1)
 
@@ -283,10 +284,11 @@ class _Authors:
         found = self._find(write.dot[1])
         if found is None:
             return write
-        return Write(write.record_type, write.record_id, write.field, write.value, write.dot, write.supersedes,
-                     found[0], write.actor or found[1])
+        written_at, actor, supersedes = found
+        return Write(write.record_type, write.record_id, write.field, write.value, write.dot,
+                     write.supersedes or supersedes, written_at, write.actor or actor)
 
-    def _find(self, counter: int) -> tuple[str, str] | None:
+    def _find(self, counter: int) -> tuple[str, str, tuple] | None:
         if counter in self._known:
             return self._known[counter]
         low, high, hit = self._first, self._last, None
@@ -304,8 +306,9 @@ class _Authors:
             return None
         written_at, actor, writes = self.db.execute(
             "SELECT written_at, actor, writes FROM outbox WHERE seq = ?", (hit,)).fetchone()
-        for item in json.loads(writes):
-            self._known[item[2]] = (written_at, actor or "")
+        for _name, _value, item_counter, supersedes in json.loads(writes):
+            self._known[item_counter] = (written_at, actor or "",
+                                         tuple(merge_state.expand(supersedes, self.device_id)))
         return self._known.get(counter)
 
 
