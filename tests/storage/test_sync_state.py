@@ -198,7 +198,7 @@ def test_concurrent_edits_of_one_field_are_a_conflict_on_both_devices(devices) -
         assert device.state.conflicts({"scope-north"}) == [conflict]
         assert device.state.conflicts({"scope-south"}) == []
     # Both devices hold the same registers (who, when, what each write superseded) ...
-    for name in ("hmy_Office", "hmy_BorderPost", "hmy_PersonId"):
+    for name in ("hmy_Office", "hmy_BorderPost", "cas_PersonId"):
         assert a.state.register("case", case.id, name) == b.state.register("case", case.id, name), name
     # ... show the same value meanwhile, and keep both values in the row's dots.
     assert a.store.get(Case, case.id) == b.store.get(Case, case.id)
