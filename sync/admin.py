@@ -9,6 +9,7 @@ only in flight.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -22,8 +23,24 @@ from sync.protocol import (
 )
 
 
+class Fields:
+    """A frozen dataclass also readable as a mapping (``d["status"]``, ``d.get("name")``,
+    ``dict(d)``), for front ends that show records generically."""
+
+    def keys(self) -> list[str]:
+        return [f.name for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in self.keys() else default
+
+
 @dataclass(frozen=True)
-class Device:
+class Device(Fields):
     device: str
     name: str
     status: str

@@ -25,7 +25,7 @@ from sync.device_bundles import Exported, Imported, export_bundle, import_bundle
 
 
 @dataclass(frozen=True)
-class SyncStatus:
+class SyncStatus(admin.Fields):
     configured: bool
     hub_url: str
     device: str
@@ -57,12 +57,15 @@ class SyncService:
             held=len(self.state.held()), conflicts=len(self.state.conflicts()),
             scopes=tuple(sorted({scope for scope, _epoch in self.state.scope_keys()})))
 
-    @property
     def configured(self) -> bool:
+        """True once this device is enrolled with a hub (even if since revoked)."""
         return bool(self.state.config().get("hub_url"))
 
     def sync(self, progress: Progress | None = None, cancel: Cancel | None = None) -> SyncResult:
+        """One sync (``SyncClient.sync``): any unlocked user may; the result says what happened."""
         return SyncClient(self.state, self._transport).sync(progress, cancel)
+
+    run = sync  # the name the desktop app's runner uses
 
     def export_bundle(self, path: Path | str) -> Exported:
         return export_bundle(self.state, path)

@@ -322,3 +322,26 @@ def test_changes_for_a_scope_without_a_key_wait_and_the_earlier_ones_go(hub: Fak
     assert second.error is None and a.packed_upto == 3
     SyncClient(b, hub.factory()).sync()
     assert sorted(w.field for w in b.received) == ["f", "g"]  # B covers north only
+
+
+def test_the_facade_reads_as_records_and_checks_roles(hub: FakeHub) -> None:
+    from datetime import datetime, timezone
+
+    from app.domain.user import Session, User
+    from app.domain.values import Role
+    from app.errors import PermissionDenied
+    from sync.service import SyncService
+
+    a, _b = _pair(hub)
+    user = User("7c1f6f8e-4f3b-4d7a-9a59-0c1b8e0c2f11", "sara.sup", "Sara", Role.SUPERVISOR, "north",
+                datetime.now(timezone.utc))
+    service = SyncService(a, Session(user, A), hub.factory())
+    assert service.configured() and service.run().error is None
+    status = service.status()
+    assert dict(status)["status"] == status["status"] == status.get("status") == "approved"
+    assert status.scopes == ("north",) and status.get("nothing", 1) == 1
+    for refused in (lambda: service.invite("x", ["north"]), service.devices, lambda: service.approve("d"),
+                    lambda: service.revoke("d"), lambda: service.publish("directory", b"{}"),
+                    lambda: service.create_realm("https://hub.test", "sha256:" + "0" * 64, "code")):
+        with pytest.raises(PermissionDenied):
+            refused()
