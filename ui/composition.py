@@ -20,6 +20,7 @@ from app.services.statistics import StatisticsService
 from app.services.users import UserService
 from storage.sync_state import SyncState
 from storage.vault import OpenStore, Vault
+from sync.service import SyncService
 
 
 def default_store_dir() -> Path:
@@ -47,6 +48,7 @@ class Services:
     exports: ExportService
     statistics: StatisticsService
     conflicts: ConflictService  # sync conflicts, settled by supervisors
+    sync: SyncService  # sync with the hub, enrolment, the secretariat's devices, bundles
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -65,4 +67,5 @@ def services_for(opened: OpenStore) -> Services:
                     screenings, referrals, SearchService(opened.store, cases),
                     exports=ExportService(opened.store, cases, referrals, screenings),
                     conflicts=ConflictService(SyncState(opened.store), cases),
-                    statistics=StatisticsService(opened.store, cases))
+                    statistics=StatisticsService(opened.store, cases),
+                    sync=SyncService(SyncState(opened.store), opened.session))
