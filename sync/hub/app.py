@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.hub import db
@@ -118,10 +119,12 @@ def _install_handlers(app: FastAPI) -> None:
     async def protocol_error(_request: Request, exc: ProtocolError) -> JSONResponse:
         return error_response(400, "malformed", str(exc))
 
-    @app.exception_handler(DBAPIError)
-    async def database_error(_request: Request, exc: DBAPIError) -> JSONResponse:
-        log.warning("database error answered as busy: %s", type(exc.orig).__name__)
+    async def database_busy(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database error answered as busy: %s", type(getattr(exc, "orig", exc)).__name__)
         return error_response(503, "busy", "the hub's database is busy: try again shortly")
+
+    app.add_exception_handler(DBAPIError, database_busy)
+    app.add_exception_handler(PoolTimeout, database_busy)
 
     @app.exception_handler(Exception)
     async def internal_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -15,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sync.hub import db
 from sync.hub.auth import Caller, require_secretariat, unb64_or_malformed
 from sync.hub.errors import HubError, malformed
-from sync.hub.models import ApproveBody, InviteBody, KeysBody, PublicationBody
+from sync.hub.models import (ERRORS, ApproveBody, DevicesOut, DeviceStatusOut, InviteBody, InviteOut, KeysBody,
+                             PublicationBody, PublishedOut, StoredOut)
 from sync.hub.routes_device import approved_caller, code_hash, hub_of, realm_of
 from sync.protocol import ProtocolError, b64, check_id, fingerprint, parse_certificate, verify_publication
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", responses=ERRORS)
 
 
 def secretariat(caller: Caller = Depends(approved_caller)) -> Caller:
@@ -40,7 +41,8 @@ def _checked_ids(values: Iterable[str], what: str) -> list[str]:
         raise malformed(str(exc)) from None
 
 
-@router.post("/invites", status_code=201, summary="A one-time invite code for a new device (shown once)")
+@router.post("/invites", status_code=201, response_model=InviteOut,
+             summary="A one-time invite code for a new device (shown once)")
 def invite(body: InviteBody, request: Request, caller: Caller = Depends(secretariat)) -> JSONResponse:
     scopes = sorted(set(_checked_ids(body.scopes, "scope")))
     code, now = new_code(), db.now()
@@ -60,7 +62,7 @@ def _device_json(row: Any) -> dict[str, Any]:
             "last_seen": row["last_seen"]}
 
 
-@router.get("/devices", summary="Every enrolled device: pending, approved and revoked")
+@router.get("/devices", response_model=DevicesOut, summary="Every enrolled device: pending, approved and revoked")
 def devices(request: Request, caller: Caller = Depends(secretariat)) -> dict[str, Any]:
     with db.reading(hub_of(request).engine) as conn:
         rows = conn.execute(select(db.devices).order_by(db.devices.c.enrolled_at, db.devices.c.device)).mappings()
@@ -84,7 +86,8 @@ def _put_keys(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(db.scope_keys).values(**row, created_at=now))
 
 
-@router.post("/devices/{device}/approve", summary="Approve a device: its certificate and its wrapped scope keys")
+@router.post("/devices/{device}/approve", response_model=DeviceStatusOut,
+             summary="Approve a device: its certificate and its wrapped scope keys")
 def approve(device: str, body: ApproveBody, request: Request, caller: Caller = Depends(secretariat)) -> dict[str, Any]:
     engine = hub_of(request).engine
     realm_id, _, realm_public = realm_of(engine)
@@ -113,7 +116,8 @@ def approve(device: str, body: ApproveBody, request: Request, caller: Caller = D
     return {"device": device, "status": "approved"}
 
 
-@router.post("/devices/{device}/revoke", summary="Revoke a device: refused at once from now on")
+@router.post("/devices/{device}/revoke", response_model=DeviceStatusOut,
+             summary="Revoke a device: refused at once from now on")
 def revoke(device: str, request: Request, caller: Caller = Depends(secretariat)) -> dict[str, Any]:
     if device == caller.device:
         raise HubError(409, "cannot_revoke_self", "a device cannot revoke itself")
@@ -125,7 +129,7 @@ def revoke(device: str, request: Request, caller: Caller = Depends(secretariat))
     return {"device": device, "status": "revoked"}
 
 
-@router.post("/keys", summary="Store wrapped scope keys (a key rotation's new epochs)")
+@router.post("/keys", response_model=StoredOut, summary="Store wrapped scope keys (a key rotation's new epochs)")
 def keys(body: KeysBody, request: Request, caller: Caller = Depends(secretariat)) -> dict[str, Any]:
     rows = []
     for key in body.keys:
@@ -139,7 +143,8 @@ def keys(body: KeysBody, request: Request, caller: Caller = Depends(secretariat)
     return {"stored": len(rows)}
 
 
-@router.post("/publications", status_code=201, summary="Publish a signed checklist or service directory")
+@router.post("/publications", status_code=201, response_model=PublishedOut,
+             summary="Publish a signed checklist or service directory")
 def publish(body: PublicationBody, request: Request, caller: Caller = Depends(secretariat)) -> JSONResponse:
     engine = hub_of(request).engine
     realm_id, _, realm_public = realm_of(engine)

@@ -18,11 +18,12 @@ from sync.hub.app import Hub
 from sync.hub.auth import Caller, SignedRequest, authenticate, authenticate_key, read_headers, unb64_or_malformed
 from sync.hub.errors import HubError, malformed
 from sync.hub.ingest import MAX_PAGE, check_envelopes, feed, ingest
-from sync.hub.models import EnrolBody, EnvelopesBody, RealmBody
+from sync.hub.models import (ERRORS, CaOut, CertificatesOut, EnrolBody, EnvelopesBody, FeedOut, HealthOut, MeOut,
+                             PublicationOut, PushOut, RealmBody, RealmOut, StatusOut)
 from sync.protocol import (PUBLICATION_KINDS, VERSION, ProtocolError, b64, check_id, parse_certificate,
                            verify_key)
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", responses=ERRORS)
 ADMIN_CODE_KEY = "admin_code_sha256"
 
 
@@ -60,17 +61,18 @@ def realm_of(engine: Engine) -> tuple[str, str, Ed25519PublicKey]:
     return row[0], row[1], verify_key(row[1], "realm key")
 
 
-@router.get("/health", summary="Is the hub up (public)")
+@router.get("/health", response_model=HealthOut, summary="Is the hub up (public)")
 def health() -> dict[str, Any]:
     return {"status": "ok", "version": VERSION, "time": db.now()}
 
 
-@router.get("/ca", summary="The hub's CA certificate (public; devices check it against the pin)")
+@router.get("/ca", response_model=CaOut, summary="The hub's CA certificate (public; devices check it against the pin)")
 def ca(request: Request) -> dict[str, str]:
     return {"ca_pem": hub_of(request).ca_pem}
 
 
-@router.post("/realm", status_code=201, summary="Create the realm (secretariat, one-time admin code)")
+@router.post("/realm", status_code=201, response_model=RealmOut,
+             summary="Create the realm (secretariat, one-time admin code)")
 def create_realm(body: RealmBody, request: Request, signed: SignedRequest = Depends(signed_request)) -> JSONResponse:
     engine = hub_of(request).engine
     try:
@@ -104,7 +106,8 @@ def create_realm(body: RealmBody, request: Request, signed: SignedRequest = Depe
     return JSONResponse({"realm": realm_id}, status_code=201)
 
 
-@router.post("/enrol", status_code=201, summary="Enrol a device with an invite code (it then waits for approval)")
+@router.post("/enrol", status_code=201, response_model=StatusOut,
+             summary="Enrol a device with an invite code (it then waits for approval)")
 def enrol(body: EnrolBody, request: Request, signed: SignedRequest = Depends(signed_request)) -> JSONResponse:
     engine = hub_of(request).engine
     try:
@@ -135,7 +138,7 @@ def enrol(body: EnrolBody, request: Request, signed: SignedRequest = Depends(sig
     return JSONResponse({"status": "pending"}, status_code=201)
 
 
-@router.get("/me", summary="This device's standing, certificate and wrapped scope keys")
+@router.get("/me", response_model=MeOut, summary="This device's standing, certificate and wrapped scope keys")
 def me(request: Request, caller: Caller = Depends(any_caller)) -> dict[str, Any]:
     engine = hub_of(request).engine
     realm_id, realm_public, _ = realm_of(engine)
@@ -149,7 +152,8 @@ def me(request: Request, caller: Caller = Depends(any_caller)) -> dict[str, Any]
             "keys": [{"scope": s, "epoch": int(e), "wrapped": w} for s, e, w in keys], "time": db.now()}
 
 
-@router.get("/certificates", summary="Every certificate the realm issued (revoked devices' too: their "
+@router.get("/certificates", response_model=CertificatesOut,
+            summary="Every certificate the realm issued (revoked devices' too: their "
                                      "earlier envelopes still need checking)")
 def certificates(request: Request, caller: Caller = Depends(approved_caller)) -> dict[str, Any]:
     with db.reading(hub_of(request).engine) as conn:
@@ -158,7 +162,8 @@ def certificates(request: Request, caller: Caller = Depends(approved_caller)) ->
     return {"certificates": [json.loads(text) for text in rows]}
 
 
-@router.post("/envelopes", summary="Push this device's envelopes (one transaction; resends are duplicates)")
+@router.post("/envelopes", response_model=PushOut,
+             summary="Push this device's envelopes (one transaction; resends are duplicates)")
 def push(body: EnvelopesBody, request: Request, caller: Caller = Depends(approved_caller)) -> dict[str, int]:
     engine = hub_of(request).engine
     realm_id, _, _ = realm_of(engine)
@@ -169,7 +174,8 @@ def push(body: EnvelopesBody, request: Request, caller: Caller = Depends(approve
     return {"stored": result.stored, "duplicates": result.duplicates, "next_seq": result.next_seq}
 
 
-@router.get("/feed", summary="Envelopes of this device's scopes after a hub sequence number, in order")
+@router.get("/feed", response_model=FeedOut,
+            summary="Envelopes of this device's scopes after a hub sequence number, in order")
 def pull(request: Request, since: int = Query(0, ge=0, le=2**62), limit: int = Query(500, ge=1, le=MAX_PAGE),
          caller: Caller = Depends(approved_caller)) -> dict[str, Any]:
     scopes = caller.certificate.scopes if caller.certificate else ()
@@ -178,7 +184,8 @@ def pull(request: Request, since: int = Query(0, ge=0, le=2**62), limit: int = Q
             "next": page.next, "more": page.more}
 
 
-@router.get("/publications/{kind}", summary="The latest signed checklist or service directory")
+@router.get("/publications/{kind}", response_model=PublicationOut,
+            summary="The latest signed checklist or service directory")
 def publication(kind: str, request: Request, caller: Caller = Depends(approved_caller)) -> dict[str, Any]:
     if kind not in PUBLICATION_KINDS:
         raise HubError(404, "not_found", f"there are no publications of kind {kind[:40]!r}")
