@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -42,8 +42,15 @@ class Hub:
     ca_pem: str
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON in ASCII: whatever text a refusal quotes (even a lone surrogate) can be sent."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def error_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status)
+    return SafeJSONResponse({"error": code, "detail": detail[:500], **extra}, status_code=status)
 
 
 class BodyLimit:
@@ -103,7 +110,7 @@ _STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 400: "malformed", 
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def hub_error(_request: Request, exc: HubError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return error_response(exc.status, exc.code, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -118,6 +125,14 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProtocolError)
     async def protocol_error(_request: Request, exc: ProtocolError) -> JSONResponse:
         return error_response(400, "malformed", str(exc))
+
+    @app.exception_handler(UnicodeError)
+    async def unicode_error(_request: Request, exc: UnicodeError) -> JSONResponse:
+        return error_response(400, "malformed", "text in the request is not valid Unicode")
+
+    @app.exception_handler(DataError)
+    async def data_error(_request: Request, exc: DataError) -> JSONResponse:
+        return error_response(400, "malformed", "the request holds a value the hub cannot store")
 
     async def database_busy(_request: Request, exc: Exception) -> JSONResponse:
         log.warning("database error answered as busy: %s", type(getattr(exc, "orig", exc)).__name__)

@@ -140,6 +140,15 @@ def require_secretariat(caller: Caller) -> None:
         raise HubError(403, "not_secretariat", "only the secretariat's devices may do this")
 
 
+def clean_name(value: str, what: str) -> str:
+    """A person-given name as the hub stores it: no control characters, valid Unicode, 1-120 chars."""
+    text = value.strip()
+    if not 1 <= len(text) <= 120 or any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF
+                                        for ch in text):
+        raise HubError(400, "malformed", f"the {what} must be 1-120 printable characters")
+    return text
+
+
 def unb64_or_malformed(text: object, what: str, size: int | None = None, max_size: int = 64 * 1024 * 1024) -> bytes:
     try:
         return unb64(text, what, size, max_size)

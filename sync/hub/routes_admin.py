@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync.hub import db
-from sync.hub.auth import Caller, require_secretariat, unb64_or_malformed
+from sync.hub.auth import Caller, clean_name, require_secretariat, unb64_or_malformed
 from sync.hub.errors import HubError, malformed
 from sync.hub.models import (ERRORS, ApproveBody, DevicesOut, DeviceStatusOut, InviteBody, InviteOut, KeysBody,
                              PublicationBody, PublishedOut, StoredOut)
@@ -45,10 +45,11 @@ def _checked_ids(values: Iterable[str], what: str) -> list[str]:
              summary="A one-time invite code for a new device (shown once)")
 def invite(body: InviteBody, request: Request, caller: Caller = Depends(secretariat)) -> JSONResponse:
     scopes = sorted(set(_checked_ids(body.scopes, "scope")))
+    name = clean_name(body.name, "invite's name")
     code, now = new_code(), db.now()
     expires = now + body.ttl_hours * 3600
     with db.writing(hub_of(request).engine) as conn:
-        conn.execute(insert(db.invites).values(code_hash=code_hash(code), name=body.name, scopes=json.dumps(scopes),
+        conn.execute(insert(db.invites).values(code_hash=code_hash(code), name=name, scopes=json.dumps(scopes),
                                                created_at=now, expires_at=expires))
     return JSONResponse({"code": code, "expires_at": expires}, status_code=201)
 
@@ -70,6 +71,10 @@ def devices(request: Request, caller: Caller = Depends(secretariat)) -> dict[str
 
 
 def _device_row(conn: Connection, device: str) -> Any:
+    try:
+        check_id(device, "device")
+    except ProtocolError:
+        raise HubError(404, "no_such_device", "no device of that id is enrolled") from None
     row = conn.execute(select(db.devices).where(db.devices.c.device == device)).mappings().first()
     if row is None:
         raise HubError(404, "no_such_device", f"no device {device[:80]!r} is enrolled")

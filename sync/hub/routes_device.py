@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from sync.hub import db
 from sync.hub.app import Hub
-from sync.hub.auth import Caller, SignedRequest, authenticate, authenticate_key, read_headers, unb64_or_malformed
+from sync.hub.auth import (Caller, SignedRequest, authenticate, authenticate_key, clean_name, read_headers,
+                           unb64_or_malformed)
 from sync.hub.errors import HubError, malformed
 from sync.hub.ingest import MAX_PAGE, check_envelopes, feed, ingest
 from sync.hub.models import (ERRORS, CaOut, CertificatesOut, EnrolBody, EnvelopesBody, FeedOut, HealthOut, MeOut,
@@ -83,6 +84,7 @@ def create_realm(body: RealmBody, request: Request, signed: SignedRequest = Depe
         raise malformed(str(exc)) from None
     if certificate.realm != realm_id or certificate.role != "secretariat" or "*" not in certificate.scopes:
         raise malformed("the certificate must be the realm's secretariat device's, covering every scope")
+    name = clean_name(certificate.name, "device name")
     authenticate_key(engine, signed, certificate.device, b64(certificate.sign_public))
     now = db.now()
     try:
@@ -96,7 +98,7 @@ def create_realm(body: RealmBody, request: Request, signed: SignedRequest = Depe
             conn.execute(insert(db.realm).values(id=1, realm_id=realm_id, public_key=body.realm.public_key,
                                                  created_at=now))
             conn.execute(insert(db.devices).values(
-                device=certificate.device, name=certificate.name, status="approved", role="secretariat",
+                device=certificate.device, name=name, status="approved", role="secretariat",
                 scopes=json.dumps(["*"]), sign_public=b64(certificate.sign_public),
                 exchange_public=b64(certificate.exchange_public),
                 certificate=json.dumps(certificate.to_json(), ensure_ascii=False), last_seq=0, enrolled_at=now,
@@ -114,6 +116,7 @@ def enrol(body: EnrolBody, request: Request, signed: SignedRequest = Depends(sig
         device = check_id(body.device, "device")
     except ProtocolError as exc:
         raise malformed(str(exc)) from None
+    name = clean_name(body.name, "device name")
     unb64_or_malformed(body.sign_public, "signing key", 32)
     unb64_or_malformed(body.exchange_public, "exchange key", 32)
     authenticate_key(engine, signed, device, body.sign_public)
@@ -130,7 +133,7 @@ def enrol(body: EnrolBody, request: Request, signed: SignedRequest = Depends(sig
             if invite is None:
                 raise HubError(403, "bad_code", "the invite code is wrong, used or expired")
             conn.execute(insert(db.devices).values(
-                device=device, name=body.name.strip() or invite[0], status="pending", role="device",
+                device=device, name=name, status="pending", role="device",
                 scopes=invite[1], sign_public=body.sign_public, exchange_public=body.exchange_public,
                 certificate=None, last_seq=0, enrolled_at=now, last_seen=now))
     except IntegrityError:

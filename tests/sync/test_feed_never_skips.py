@@ -10,6 +10,7 @@ feed, and every reader must end with every envelope of its scopes exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -19,6 +20,7 @@ import pytest
 from hubkit import HubServer, RunningHub, approved_device, create_realm, init_hub, postgres_database, writes_for
 
 from sync.hub import db
+from sync.hub.db import sqlite_url
 
 SCOPES = ["north", "south", "east"]
 WRITERS, ENVELOPES_EACH, PAGE = 10, 30, 7
@@ -70,20 +72,20 @@ def test_the_counter_row_makes_the_next_ingest_wait():
             second.commit()
 
 
-@pytest.fixture
-def two_processes(tmp_path):
-    with postgres_database() as database:
+@pytest.fixture(params=["postgresql", "sqlite"])
+def two_processes(request, tmp_path):
+    """Two ``serve`` processes over one database (PostgreSQL; also one SQLite file, as a bonus)."""
+    with contextlib.ExitStack() as stack:
+        database = stack.enter_context(postgres_database()) if request.param == "postgresql" else None
         data = tmp_path / "hub"
         info = init_hub(data, database)
-        first, second = HubServer(data, database).start(), None
-        try:
-            second = HubServer(data, database).start()
-            yield RunningHub(url=first.url, ca_pem=first.ca_pem, pin=info["pin"], admin_code=info["admin_code"],
-                             data=data, database=database, backend="postgresql", server=first), second
-        finally:
-            for server in (first, second):
-                if server is not None:
-                    server.stop()
+        first = HubServer(data, database).start()
+        stack.callback(first.stop)
+        second = HubServer(data, database).start()
+        stack.callback(second.stop)
+        yield RunningHub(url=first.url, ca_pem=first.ca_pem, pin=info["pin"], admin_code=info["admin_code"],
+                         data=data, database=database or sqlite_url(data), backend=request.param,
+                         server=first), second
 
 
 def _write(realm, device, envelopes, other_url, index):

@@ -244,3 +244,29 @@ def test_hostile_input_never_gets_a_500(realm_hub, writer):
                 assert 400 <= answer.status_code < 500, (method, path, content[:60], answer.text)
                 assert set(answer.json()) >= {"error", "detail"}
     assert secretariat.get("/v1/devices").status_code == 200
+
+
+def test_hostile_text_never_gets_a_500(realm_hub, writer):
+    hub, realm, secretariat = realm_hub
+    for name in ("bad\u0000name", "\ud800lone", "\x07", " " * 5, "n" * 121):
+        _refused(secretariat.post("/v1/invites", {"name": name, "scopes": ["ref-a"]}), 400, "malformed")
+        stranger = TestDevice(hub)
+        answer = stranger.post("/v1/enrol", {"code": "AAAA", "device": stranger.id, "name": name,
+                                             "sign_public": stranger.sign_public,
+                                             "exchange_public": stranger.exchange_public})
+        _refused(answer, 400, "malformed")
+    surrogate = rb'{"admin_code": "x", "realm": {"id": "r", "public_key": "AAAA"}, "certificate": {"\ud800": 1}}'
+    assert 400 <= writer.post("/v1/realm", content=surrogate).status_code < 500
+    certificate = realm.certificate(writer, ["ref-a"]).to_json()
+    for name in ("\ud800", "a\u0000b"):
+        body = {"admin_code": "x", "realm": {"id": realm.id, "public_key": realm.public},
+                "certificate": {**certificate, "name": name}}
+        answer = writer.post("/v1/realm", body)
+        assert answer.status_code == 400 and answer.json()["error"] == "malformed", answer.text
+    envelope = realm.seal(writer, "ref-a", writes_for(writer), seq=writer.seq + 1).to_json()
+    answer = writer.post("/v1/envelopes", {"envelopes": [{**envelope, "\udfff": 1}]})
+    _refused(answer, 400, "malformed")
+    for path in ("/v1/devices/%00/revoke", "/v1/devices/%ff%fe/revoke", "/v1/devices/" + "x" * 300 + "/approve"):
+        answer = secretariat.post(path, {"certificate": certificate, "keys": []})
+        assert answer.status_code in (400, 404), answer.text
+    _refused(secretariat.post("/v1/devices/a%00b/revoke", {}), 404, "no_such_device")
