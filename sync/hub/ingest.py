@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from sync.hub import db
 from sync.hub.errors import HubError
@@ -32,6 +32,7 @@ from sync.protocol import DeviceCertificate, Envelope, ProtocolError, canonical,
 log = logging.getLogger("himaya.hub")
 MAX_BATCH = 500
 MAX_PAGE = 1000
+MAX_PAGE_BYTES = 8 * 1024 * 1024  # envelope text per feed page, as for a request body
 
 
 @dataclass(frozen=True)
@@ -131,13 +132,26 @@ class FeedPage:
 
 
 def feed(engine: Engine, scopes: Sequence[str], since: int, limit: int) -> FeedPage:
-    """Envelopes after ``since`` in hub order, of ``scopes`` only ("*" = all)."""
-    query = (select(db.envelopes.c.hub_seq, db.envelopes.c.body).where(db.envelopes.c.hub_seq > since)
-             .order_by(db.envelopes.c.hub_seq).limit(limit + 1))
-    if "*" not in scopes:
-        query = query.where(db.envelopes.c.scope.in_(list(scopes)))
+    """Envelopes after ``since`` in hub order, of ``scopes`` only ("*" = all).
+
+    A page also stops before ``MAX_PAGE_BYTES`` of envelope text (always holding at least
+    one), so big envelopes never make an answer too large to hold; ``more`` says so.
+    """
+    in_scope = [] if "*" in scopes else [db.envelopes.c.scope.in_(list(scopes))]
     with db.reading(engine) as conn:
-        rows = conn.execute(query).tuples().all()
-    more = len(rows) > limit
-    items = [(int(hub_seq), json.loads(body)) for hub_seq, body in rows[:limit]]
-    return FeedPage(items, items[-1][0] if items else since, more)
+        sizes = conn.execute(
+            select(db.envelopes.c.hub_seq, func.length(db.envelopes.c.body))
+            .where(db.envelopes.c.hub_seq > since, *in_scope)
+            .order_by(db.envelopes.c.hub_seq).limit(limit + 1)).tuples().all()
+        last, total, taken = since, 0, 0
+        for hub_seq, size in sizes[:limit]:
+            if taken and total + int(size) > MAX_PAGE_BYTES:
+                break
+            last, total, taken = int(hub_seq), total + int(size), taken + 1
+        # Every number up to ``last`` was visible to the first query, so this reads the same rows.
+        rows = conn.execute(
+            select(db.envelopes.c.hub_seq, db.envelopes.c.body)
+            .where(db.envelopes.c.hub_seq > since, db.envelopes.c.hub_seq <= last, *in_scope)
+            .order_by(db.envelopes.c.hub_seq)).tuples().all() if taken else []
+    items = [(int(hub_seq), json.loads(body)) for hub_seq, body in rows]
+    return FeedPage(items, last, taken < len(sizes))

@@ -143,7 +143,13 @@ def keys(body: KeysBody, request: Request, caller: Caller = Depends(secretariat)
         rows.append({"device": key.device, "scope": key.scope, "epoch": key.epoch, "wrapped": key.wrapped})
     with db.writing(hub_of(request).engine) as conn:
         for device in sorted({row["device"] for row in rows}):
-            _device_row(conn, device)
+            target = _device_row(conn, device)
+            if target["status"] == "revoked":
+                raise HubError(409, "device_revoked", f"device {device} is revoked: it gets no new keys")
+            covered = json.loads(target["scopes"])
+            for row in rows:
+                if row["device"] == device and "*" not in covered and row["scope"] not in covered:
+                    raise malformed(f"device {device} does not cover scope {row['scope']}")
         _put_keys(conn, rows)
     return {"stored": len(rows)}
 

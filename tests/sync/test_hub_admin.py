@@ -40,7 +40,12 @@ def test_key_rotation_reaches_the_devices(realm_hub):
     assert opened == realm.content_key("rot-a", 2) != realm.content_key("rot-a", 1)
     unknown = secretariat.post("/v1/keys", {"keys": [{"device": "nobody", **realm.wrapped(device, "rot-a", 3)}]})
     assert unknown.status_code == 404 and unknown.json()["error"] == "no_such_device"
+    outside = secretariat.post("/v1/keys", {"keys": [{"device": device.id, **realm.wrapped(device, "rot-b", 1)}]})
+    assert outside.status_code == 400 and "does not cover" in outside.json()["detail"]
     assert len(device.get("/v1/me").json()["keys"]) == 2  # all or nothing
+    assert secretariat.post(f"/v1/devices/{device.id}/revoke", {}).status_code == 200
+    late = secretariat.post("/v1/keys", {"keys": [{"device": device.id, **realm.wrapped(device, "rot-a", 3)}]})
+    assert late.status_code == 409 and late.json()["error"] == "device_revoked"
 
 
 def test_revoked_devices_keep_their_certificate_listed_and_none_revokes_itself(realm_hub):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import os
+
 from hubkit import approved_device, writes_for
 
 from sync.protocol import open_envelope, parse_envelope, verify_envelope, verify_key
@@ -59,3 +62,18 @@ def test_feed_pages_in_order_and_only_the_callers_scopes(realm_hub):
     everything, _ = secretariat.pull_all(since)
     assert len(everything) == 11  # the secretariat's certificate covers every scope
     assert reader_a.get(f"/v1/feed?since={cursor}").json() == {"envelopes": [], "next": cursor, "more": False}
+
+
+def test_big_envelopes_come_in_pages_under_eight_mebibytes(realm_hub):
+    hub, realm, secretariat = realm_hub
+    writer = approved_device(hub, realm, secretariat, ["feed-big"])
+    reader = approved_device(hub, realm, secretariat, ["feed-big"])
+    noise = [base64.b64encode(os.urandom(2_900_000)).decode() for _ in range(3)]  # barely compressible
+    sent = [realm.seal(writer, "feed-big", writes_for(writer, 1, text)) for text in noise]
+    for envelope in sent:  # one per push: each is about 3.9 MB of JSON
+        assert writer.push([envelope]).status_code == 200
+    first = reader.get("/v1/feed?since=0&limit=1000").json()
+    assert len(first["envelopes"]) == 2 and first["more"] is True
+    second = reader.get(f"/v1/feed?since={first['next']}&limit=1000").json()
+    assert len(second["envelopes"]) == 1 and second["more"] is False
+    assert [i["envelope"] for i in first["envelopes"] + second["envelopes"]] == [e.to_json() for e in sent]
