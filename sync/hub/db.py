@@ -89,6 +89,7 @@ envelopes = Table(
     Column("digest", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("received_at", BigInteger, nullable=False),
+    Index("ix_envelopes_scope_hub_seq", "scope", "hub_seq"),  # the feed of a device with a few scopes
 )
 
 # The single counter row the feed's sequence numbers come from (row id 1).

@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("hub_seq", name="uq_envelopes_hub_seq"),
     )
+    op.create_index("ix_envelopes_scope_hub_seq", "envelopes", ["scope", "hub_seq"])
     counter = op.create_table(
         "hub_counter",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
