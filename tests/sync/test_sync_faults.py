@@ -1,13 +1,12 @@
 """Exactly-once effect under faults (SYNC.md, "What must be proved by tests").
 
-Real encrypted stores and a real hub process over TLS (SQLite; the hub's backend makes no
-difference to what is tested here):
+Real encrypted stores and a real hub process over TLS:
 
 * the connection cut at random byte offsets of pushes and pulls (``faultproxy``, both
   directions: a request cut part-way, an answer lost after the hub did the work); the
-  devices sync again until a sync succeeds;
+  devices sync again until a sync succeeds (SQLite and PostgreSQL hubs);
 * the client process killed (SIGKILL) in the middle of packing, pushing and pulling, then
-  run again.
+  run again (SQLite hub).
 
 Afterwards nothing is lost and nothing doubled, compared with a clean run: the hub holds
 exactly the envelopes a device on a clean network would have sent for the same work
@@ -43,6 +42,7 @@ from app.domain.values import Role
 from storage.merge_state import SYNCED
 from storage.tables import BY_RECORD_TYPE
 from storage.vault import Vault
+from sync.hub.db import normalise_url
 from ui.composition import Services, services_for
 
 PASSPHRASE = "cedar harbour lantern 7 violet"
@@ -123,7 +123,7 @@ def _hub_query(hub: RunningHub, sql: str, **params: Any) -> list[Any]:
     """Read the hub's own database (WAL: readers never block the hub)."""
     engine = _ENGINES.get(hub.database)
     if engine is None:
-        engine = _ENGINES[hub.database] = sa.create_engine(hub.database, poolclass=sa.pool.NullPool)
+        engine = _ENGINES[hub.database] = sa.create_engine(normalise_url(hub.database), poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         return list(conn.execute(sa.text(sql), params).all())
 
@@ -171,7 +171,6 @@ def _check_exactly_once(net: Net, receiver: Services, senders: dict[str, Service
 
 # --- the connection cut ----------------------------------------------------------------------
 
-@sqlite_only
 def test_connections_cut_during_push_and_pull_lose_and_double_nothing(net: Net, small_batches: None) -> None:
     a, b, c = net.devices["a"], net.devices["b"], net.devices["c"]
     _work(a, 40, "a")
