@@ -45,7 +45,8 @@ class FakeUnitOfWork:
         self.changes: list[tuple[Any, Any | None]] = []
         self.events: list[AuditEvent] = []
 
-    def put(self, record: Any, previous: Any | None = None) -> None:
+    def put(self, record: Any, previous: Any | None = None, force: frozenset[str] = frozenset()) -> None:
+        # ``force`` (write a field even when unchanged) only matters to the real outbox
         key = (type(record), record.id)
         current = self.staged.get(key)
         if previous is None:
