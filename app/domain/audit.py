@@ -57,6 +57,9 @@ class AuditAction:
     SYNC_RECEIVED = "sync.received"  # an envelope of another device merged (device, seq, count)
     SYNC_KEYS_ERASED = "sync.keys_erased"  # a revoked device wiped its sync keys
     CONFLICT_RESOLVED = "conflict.resolved"  # concurrent values of a field replaced by one
+    DIRECTORY_PUBLISHED_APPLIED = "directory.published_applied"  # the secretariat's directory put in use (version)
+    CHECKLIST_PUBLISHED_APPLIED = "checklist.published_applied"  # a published checklist put in use (version)
+    PUBLICATION_REFUSED = "publication.refused"  # a signed publication that does not read right (kind, version)
 
 
 @dataclass(frozen=True)

@@ -341,6 +341,28 @@ class ChecklistLibrary:
         """Every checklist, by id then version."""
         return [self._by_key[key] for key in sorted(self._by_key)]
 
+    def with_checklists(self, checklists: Iterable[Checklist]) -> "ChecklistLibrary":
+        """A new library holding these too; an id and version already here keeps the one here."""
+        added = [c for c in checklists if (c.id, c.version) not in self._by_key]
+        return ChecklistLibrary([*self._by_key.values(), *added], self.errors)
+
+    def admit(self, checklist: Checklist, source: str) -> "ChecklistLibrary":
+        """A new library in which ``checklist`` is the newest version of its id (a revision
+        published by the secretariat). A version already installed with other content, or
+        older than one installed, is refused: a screening names the version it used, and
+        that must keep meaning the same questions and rule."""
+        present = self._by_key.get((checklist.id, checklist.version))
+        if present == checklist:
+            return self
+        if present is not None:
+            raise ChecklistInvalid(source, "version", f"{checklist.id} version {checklist.version} is already "
+                                                      "installed with other content; a revision needs a higher version")
+        newest = max((version for cid, version in self._by_key if cid == checklist.id), default=0)
+        if checklist.version < newest:
+            raise ChecklistInvalid(source, "version", f"{checklist.id} version {newest} is already installed; "
+                                                      "a revision needs a higher version")
+        return self.with_checklists([checklist])
+
 
 @lru_cache(maxsize=1)
 def default_library() -> ChecklistLibrary:

@@ -11,6 +11,7 @@ written together or not at all.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -159,6 +160,8 @@ def load_directory_file(data: Any) -> list[Provider]:
             providers.append(_provider_from_entry(entry, sample=bool(data.get("sample"))))
         except ValidationError as exc:
             errors += [FieldError(f"{index}.{e.field}", e.template, e.params) for e in exc.errors]
+        except KeyError as exc:  # a field every entry has
+            errors.append(FieldError(f"{index}.{exc.args[0]}", N_("This field is required.")))
         except (TypeError, ValueError):
             errors.append(FieldError(f"{index}", N_("Not a service directory file.")))
     ids = [p.id for p in providers]
@@ -276,6 +279,37 @@ class ReferralService:
                     uow.put(provider, previous=old)
             uow.audit(AuditEvent(action=AuditAction.PROVIDER_SAVED, at=self.clock.now(), actor_id=session.user.id,
                                  device_id=session.device_id, details={"imported": len(providers)}))
+        return len(providers)
+
+    def apply_published_directory(self, payload: bytes, version: int) -> int:
+        """Make the directory the secretariat published (version ``version``) this device's
+        directory, all or nothing; returns how many providers it lists.
+
+        No role is asked: the realm's signature, verified when the publication was received,
+        is the secretariat's authority. Its entries are added or updated; every other entry
+        (the shipped samples, older ones) is deactivated, not deleted, because referrals
+        already made name them. A payload that is not a valid directory file raises
+        ``ValidationError`` and changes nothing.
+        """
+        try:
+            data = json.loads(bytes(payload).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise ValidationError([FieldError("providers", N_("Not a service directory file."))]) from None
+        providers = [dataclasses.replace(p, sample=False) for p in load_directory_file(data)]
+        published = {p.id for p in providers}
+        retired = 0
+        with self.store.transaction() as uow:
+            for provider in providers:
+                old = self.store.get(Provider, provider.id)
+                if old != provider:
+                    uow.put(provider, previous=old)
+            for old in self.store.all_records(Provider):
+                if old.id not in published and old.active:
+                    uow.put(dataclasses.replace(old, active=False), previous=old)
+                    retired += 1
+            uow.audit(AuditEvent(action=AuditAction.DIRECTORY_PUBLISHED_APPLIED, at=self.clock.now(), actor_id=None,
+                                 device_id=self.store.device_id,
+                                 details={"version": int(version), "providers": len(providers), "retired": retired}))
         return len(providers)
 
     # --- referrals ------------------------------------------------------------------------

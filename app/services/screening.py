@@ -21,7 +21,7 @@ from app.domain.values import RiskStage
 from app.errors import FieldError, HimayaError, NotFound, ValidationError
 from app.permissions import Action, require
 from app.ports import CaseStore, Clock, SystemClock
-from app.screening.checklist import ChecklistLibrary
+from app.screening.checklist import ChecklistLibrary, load_checklist
 from app.screening.engine import ScreeningResult, evaluate, validate_answers
 from app.screening.model import Checklist
 from app.services.cases import CaseService
@@ -67,6 +67,31 @@ class ScreeningService:
     def checklist_of(self, screening: Screening) -> Checklist:
         """The exact checklist version the screening uses."""
         return self.library.get(screening.checklist_id, screening.checklist_version)
+
+    # --- the checklists in use ------------------------------------------------------------
+    def apply_published_checklist(self, payload: bytes, version: int) -> Checklist:
+        """Put a checklist the secretariat published (publication ``version``) in use: new
+        screenings start on it; screenings already made keep the version they name.
+
+        No role is asked: the realm's signature, verified when the publication was received,
+        is the secretariat's authority. The payload is checked exactly like a checklist file
+        and must be a new version (``ChecklistLibrary.admit``); otherwise ``ChecklistInvalid``
+        says why and the checklists in use stay as they were.
+        """
+        source = f"published version {int(version)}"
+        checklist = load_checklist(bytes(payload), source)
+        library = self.library.admit(checklist, source)
+        with self.store.transaction() as uow:
+            uow.audit(AuditEvent(action=AuditAction.CHECKLIST_PUBLISHED_APPLIED, at=self.clock.now(),
+                                 actor_id=None, device_id=self.store.device_id,
+                                 details={"version": int(version), "checklist_id": checklist.id,
+                                          "checklist_version": checklist.version}))
+        self.library = library
+        return checklist
+
+    def use_checklists(self, checklists: list[Checklist]) -> None:
+        """Add checklists put in use before (published ones kept in the store), at unlock."""
+        self.library = self.library.with_checklists(checklists)
 
     # --- writing ------------------------------------------------------------------------
     def start(self, session: Session, case_id: str, checklist_id: str) -> Screening:
