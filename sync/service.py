@@ -10,13 +10,13 @@ inviting, approving and revoking devices and publishing need ``Action.PUBLISH_AN
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from app.domain.user import Session
 from app.permissions import Action, require
-from app.screening.checklist import load_checklist
+from app.screening.checklist import ChecklistLibrary, load_checklist
 from app.services.referrals import load_directory_file
 from sync import admin, enrolment
 from sync.client import Cancel, Progress, SyncClient, SyncResult
@@ -40,11 +40,19 @@ class SyncStatus(admin.Fields):
     scopes: tuple[str, ...]  # scopes whose keys this device holds
 
 
+#: Run after each sync: puts the publications received in effect; returns warnings (refusals).
+AfterSync = Callable[[], Iterable[str]]
+
+
 class SyncService:
-    def __init__(self, state: Any, session: Session, transport_factory: TransportFactory = transport_for) -> None:
+    def __init__(self, state: Any, session: Session, transport_factory: TransportFactory = transport_for,
+                 after_sync: AfterSync | None = None,
+                 checklists: Callable[[], ChecklistLibrary] | None = None) -> None:
         self.state = state
         self.session = session
         self._transport = transport_factory
+        self._after_sync = after_sync
+        self._checklists = checklists  # those in use here: a checklist published must be a new version
 
     # --- every user -------------------------------------------------------------------
     def status(self) -> SyncStatus:
@@ -62,8 +70,18 @@ class SyncService:
         return bool(self.state.config().get("hub_url"))
 
     def sync(self, progress: Progress | None = None, cancel: Cancel | None = None) -> SyncResult:
-        """One sync (``SyncClient.sync``): any unlocked user may; the result says what happened."""
-        return SyncClient(self.state, self._transport).sync(progress, cancel)
+        """One sync (``SyncClient.sync``): any unlocked user may; the result says what happened.
+
+        Afterwards a newer publication received (now or by an earlier sync) is put in effect;
+        a refused one is named in the result's error."""
+        result = SyncClient(self.state, self._transport).sync(progress, cancel)
+        if self._after_sync is None:
+            return result
+        warnings = [w for w in self._after_sync() if w]
+        if warnings:
+            result = replace(result, error="; ".join(filter(None, [result.error, *warnings])))
+            self.state.set_config(last_result=(result.error or "")[:200])  # as the client keeps it
+        return result
 
     run = sync  # the name the desktop app's runner uses
 
@@ -105,7 +123,9 @@ class SyncService:
         """Publish a checklist or directory file, checked first as the devices will read it."""
         require(self.session.role, Action.PUBLISH_AND_ENROL)
         if kind == "checklist":
-            load_checklist(payload, source or "checklist")  # ChecklistInvalid names the place
+            checklist = load_checklist(payload, source or "checklist")  # ChecklistInvalid names the place
+            if self._checklists is not None:
+                self._checklists().admit(checklist, source or "checklist")  # the devices refuse an old version
         elif kind == "directory":
             try:
                 data = json.loads(payload.decode("utf-8"))

@@ -13,6 +13,7 @@ from app.screening.checklist import default_library
 from app.services.cases import CaseService
 from app.services.conflicts import ConflictService
 from app.services.exports import ExportService
+from app.services.publications import PublicationService
 from app.services.referrals import ReferralService
 from app.services.screening import ScreeningService
 from app.services.search import SearchService
@@ -49,6 +50,7 @@ class Services:
     statistics: StatisticsService
     conflicts: ConflictService  # sync conflicts, settled by supervisors
     sync: SyncService  # sync with the hub, enrolment, the secretariat's devices, bundles
+    publications: PublicationService  # the secretariat's directory and checklists, put in effect after a sync
 
     @property
     def session(self):  # noqa: ANN201 - app.domain.user.Session
@@ -61,11 +63,17 @@ class Services:
 def services_for(opened: OpenStore) -> Services:
     cases = CaseService(opened.store)
     referrals = ReferralService(opened.store, cases)
-    referrals.seed_directory()  # the shipped sample directory, until the secretariat publishes one
     screenings = ScreeningService(opened.store, default_library())
+    publications = PublicationService(SyncState(opened.store), referrals, screenings)
+    publications.load()  # checklists published before
+    publications.apply_received()  # one received but not yet in effect (a sync cut short)
+    referrals.seed_directory()  # the shipped sample directory, until the secretariat publishes one
     return Services(opened, cases, UserService(opened.store, opened.keys),
                     screenings, referrals, SearchService(opened.store, cases),
                     exports=ExportService(opened.store, cases, referrals, screenings),
                     conflicts=ConflictService(SyncState(opened.store), cases),
                     statistics=StatisticsService(opened.store, cases),
-                    sync=SyncService(SyncState(opened.store), opened.session))
+                    sync=SyncService(SyncState(opened.store), opened.session,
+                                     after_sync=lambda: [o.warning for o in publications.apply_received() if o.warning],
+                                     checklists=lambda: screenings.library),
+                    publications=publications)
