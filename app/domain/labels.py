@@ -6,6 +6,7 @@ gettext function; keeping a single table means a code reads the same everywhere.
 
 from __future__ import annotations
 
+from app.domain.audit import AuditAction
 from app.domain.values import (
     ClosureReason, ConsentDecision, ConsentKind, DocumentKind, OverrideBasis, RiskLevel, RiskStage, Sex,
 )
@@ -125,4 +126,18 @@ SCREENING_URGENT_LABELS = {
     "controller_nearby": N_("A controller is nearby"),
     "medical_urgency": N_("Urgent medical need"),
     "child": N_("The person may be a child"),
+}
+
+#: Audit entries of sync and of the secretariat's publications. A ``{version}`` label is
+#: filled with the publication's version (from the entry's details).
+SYNC_AUDIT_LABELS = {
+    AuditAction.SYNC_RECEIVED: N_("Changes received from another device"),
+    AuditAction.SYNC_KEYS_ERASED: N_("Sync keys erased: this device was revoked"),
+    AuditAction.CONFLICT_RESOLVED: N_("Sync conflict settled: one value kept"),
+    AuditAction.DIRECTORY_PUBLISHED_APPLIED: N_("Service directory published by the secretariat put in use "
+                                                "(version {version})"),
+    AuditAction.CHECKLIST_PUBLISHED_APPLIED: N_("Screening checklist published by the secretariat put in use "
+                                                "(version {version})"),
+    AuditAction.PUBLICATION_REFUSED: N_("A publication of the secretariat was refused: it does not read right "
+                                        "(version {version})"),
 }

@@ -31,7 +31,7 @@ from app.domain.audit import AuditAction, AuditEntry
 from app.domain.labels import (
     CLOSURE_REASON_LABELS, CONSENT_DECISION_LABELS, CONSENT_KIND_LABELS, DOCUMENT_LABELS, OVERRIDE_LABELS,
     PERSON_FIELD_LABELS, RISK_LEVEL_LABELS, RISK_QUESTIONS, RISK_STAGE_LABELS, SCREENING_DIMENSION_LABELS,
-    SCREENING_URGENT_LABELS, SEX_LABELS, URGENT_FLAG_LABELS,
+    SCREENING_URGENT_LABELS, SEX_LABELS, SYNC_AUDIT_LABELS, URGENT_FLAG_LABELS,
 )
 from app.domain.case import Case, Consent, Note, RiskAssessment
 from app.domain.person import Document, Person
@@ -519,6 +519,8 @@ class _Summary:
             return fill(t(N_("Merged into case {number}")), number=isolate_ltr(details["keep_case_number"]))
         if action in _PLAIN_EVENTS:
             return t(_PLAIN_EVENTS[action])
+        if action in SYNC_AUDIT_LABELS:
+            return fill(t(SYNC_AUDIT_LABELS[action]), version=details.get("version", "?"))
         return fill(t(N_("Other recorded action ({code})")), code=action)
 
     def consent_event(self, action: str, details: Mapping[str, Any]) -> str:

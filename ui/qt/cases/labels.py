@@ -14,7 +14,7 @@ from babel.lists import format_list
 from app.domain.audit import AuditAction, AuditEntry
 from app.domain.labels import (  # noqa: F401 - the screens import the shared tables from here
     CLOSURE_REASON_LABELS, CONSENT_DECISION_LABELS, CONSENT_KIND_LABELS, OVERRIDE_LABELS, PERSON_FIELD_LABELS,
-    RISK_LEVEL_LABELS, RISK_QUESTIONS, RISK_STAGE_LABELS, SEX_LABELS, URGENT_FLAG_LABELS,
+    RISK_LEVEL_LABELS, RISK_QUESTIONS, RISK_STAGE_LABELS, SEX_LABELS, SYNC_AUDIT_LABELS, URGENT_FLAG_LABELS,
 )
 from app.domain.values import (
     STATE_LABELS, AgeBand, CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis,
@@ -132,6 +132,8 @@ def audit_text(entry: AuditEntry) -> str:
         return trf("Merged into case {number}", number=details["keep_case_number"])
     if action in _AUDIT_LABELS:
         return tr(_AUDIT_LABELS[action])
+    if action in SYNC_AUDIT_LABELS:
+        return trf(SYNC_AUDIT_LABELS[action], version=details.get("version", "?"))
     return trf("Other recorded action ({code})", code=action)
 
 
