@@ -23,6 +23,7 @@ from ui.qt.lang import language, tr
 from ui.qt.pages.neutral import NeutralPage
 from ui.qt.pages.setup import SetupPage
 from ui.qt.pages.unlock import UnlockPage
+from ui.qt.sync.features import SyncFeatures
 from ui.qt.workspace import Workspace
 
 DOUBLE_ESCAPE_SECONDS = 0.6
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.unlock_page)
         self.stack.addWidget(self.neutral_page)
         self.workspace: Workspace | None = None
+        self.sync: SyncFeatures | None = None  # the Sync menu and status while unlocked
         self.status = QLabel()
         self.status.setObjectName("statusMessage")
         self.statusBar().addWidget(self.status, 1)
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         self.workspace.message.connect(self.status.setText)
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
+        self.sync = SyncFeatures(self.ctx, self)
         self.idle.set_minutes(self.ctx.settings.get("idle_lock_minutes"))
         self.idle.start()
         log.info("store unlocked (role %s)", opened.session.role)
@@ -118,6 +121,10 @@ class MainWindow(QMainWindow):
         # Read before the workspace leaves the stack: removing the current page makes Qt
         # show another one (the neutral page), which must not pass for a quick-hide.
         hidden = self.stack.currentWidget() is self.neutral_page
+        if self.sync is not None:  # first: a running sync is asked to stop before the wait below
+            self.sync.dispose()
+            self.sync.deleteLater()
+            self.sync = None
         if self.workspace is not None:
             self.workspace.dispose()
             self.stack.removeWidget(self.workspace)

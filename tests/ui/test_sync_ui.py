@@ -1,0 +1,425 @@
+"""Sync on the desktop: the status bar (result, time, progress and Cancel, automatic sync
+that never overlaps, a revoked device), the Sync menu by role, the conflicts page of a
+supervisor and the Devices page of the secretariat."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton
+
+from app.domain.values import Role
+from i18n.bidi import strip_isolates
+from uikit import PASSPHRASE, click, make_user, settle, type_text
+from ui import composition
+from ui.qt import window as window_module
+from ui.qt.lang import tr, trf
+from ui.qt.sync.runner import SyncRunner
+from ui.qt.sync.texts import OK, SyncState, ago, counts_text, status_text
+from ui.qt.window import MainWindow
+
+HUB_STATUS = {"hub_url": "https://hub.example:8443", "status": "approved", "device_name": "Tanger Med"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The shape of ``sync.client.SyncResult``."""
+
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    held: int = 0
+    status: str = "approved"
+    error: str | None = None
+
+
+class FakeSync:
+    """``services.sync`` without a hub: answers as told; ``hold()`` makes ``run`` wait until
+    released or cancelled (then it returns what it had done, as the client does)."""
+
+    def __init__(self, configured: bool = True, status: dict | None = None,
+                 result: Result | None = None) -> None:
+        self._configured = configured
+        self._status = dict(status if status is not None else HUB_STATUS)
+        self.result = result or Result(12, 40, 1)
+        self.error: BaseException | None = None
+        self.runs = 0
+        self.active = 0
+        self.max_active = 0
+        self.release = threading.Event()
+        self.release.set()
+        self.entered = threading.Event()
+        self.threads: set[str] = set()
+        self.device_list: list[dict] = []
+        self.invited: list[tuple[str, list[str]]] = []
+        self.approved: list[str] = []
+        self.revoked: list[str] = []
+
+    def hold(self) -> None:
+        self.release.clear()
+
+    def configured(self) -> bool:
+        return self._configured
+
+    def status(self) -> dict:
+        return dict(self._status)
+
+    def run(self, progress, cancel) -> Result:
+        self.runs += 1
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        self.threads.add(threading.current_thread().name)
+        try:
+            progress("push", 1, 3)
+            self.entered.set()
+            deadline = time.monotonic() + 10  # a failing test must not hang the worker for ever
+            while not self.release.wait(0.01) and time.monotonic() < deadline:
+                if cancel():
+                    return Result(pushed=1, status="approved")
+            if self.error is not None:
+                raise self.error
+            return self.result
+        finally:
+            self.active -= 1
+
+    # the secretariat's calls
+    def devices(self) -> list[dict]:
+        return [dict(d) for d in self.device_list]
+
+    def invite(self, name: str, scopes: list[str]) -> str:
+        self.invited.append((name, scopes))
+        return "K7Q2-9XRT-M4PA"
+
+    def approve(self, device: str) -> None:
+        self.approved.append(device)
+
+    def revoke(self, device: str) -> None:
+        self.revoked.append(device)
+
+
+class HubUnreachable(Exception):
+    """Named as in ``sync.errors``: the status bar tells the errors apart by class name."""
+
+
+class DeviceRevoked(Exception):
+    pass
+
+
+def with_sync(monkeypatch, fake: FakeSync) -> None:
+    """Every unlock builds the real services, with the fake sync in place of the hub's."""
+    real = composition.services_for
+
+    def services_for(opened):
+        services = real(opened)
+        services.sync = fake
+        return services
+
+    monkeypatch.setattr(window_module, "services_for", services_for)
+
+
+def unlocked_window(ctx, qtbot, user=None) -> MainWindow:
+    opened = ctx.vault.create(user or make_user(), PASSPHRASE)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    w.on_unlocked(opened)
+    settle(ctx, qtbot)
+    return w
+
+
+def status_label(w: MainWindow) -> QLabel:
+    label = w.findChild(QLabel, "syncStatus")
+    assert label is not None
+    return label
+
+
+def action(w: MainWindow, name: str) -> QAction:
+    found = w.findChild(QAction, name)
+    assert found is not None, name
+    return found
+
+
+def plain(text: str) -> str:
+    return strip_isolates(text)
+
+
+# --- the status bar ------------------------------------------------------------------------------
+def test_not_configured_says_so_and_never_syncs_by_itself(ctx, qtbot, monkeypatch):
+    fake = FakeSync(configured=False)
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    assert status_label(w).text() == tr("Sync not configured")
+    assert not w.sync.runner.automatic
+    action(w, "actionSyncNow").trigger()  # asks again (a hub may have been set up since)
+    settle(ctx, qtbot)
+    assert fake.runs == 0 and status_label(w).text() == tr("Sync not configured")
+
+
+def test_sync_now_shows_progress_then_the_result_and_its_time(ctx, qtbot, monkeypatch):
+    fake = FakeSync()
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    assert w.sync.runner.automatic  # a hub is configured: every few minutes
+    fake.hold()
+    sync_now = action(w, "actionSyncNow")
+    assert sync_now.shortcut().toString() == "Ctrl+Shift+S"
+    sync_now.trigger()
+    assert fake.entered.wait(5)
+    cancel = w.findChild(QPushButton, "syncCancel")
+    qtbot.waitUntil(lambda: tr("sending") in status_label(w).text())
+    assert cancel.isVisible() and w.findChild(QLabel, "syncStatus").isVisible()
+    assert w.findChild(type(w.sync.status.bar), "syncProgress").maximum() == 3
+    assert not sync_now.isEnabled()  # one sync at a time
+    assert "MainThread" not in fake.threads
+    fake.release.set()
+    settle(ctx, qtbot)
+    text = status_label(w).text()
+    assert not cancel.isVisible() and sync_now.isEnabled()
+    assert w.sync.state.kind == OK
+    expected = trf("Synced {when}: {counts}", when=tr("just now"),
+                   counts=counts_text(SyncState(OK, None, 12, 40, 1)))
+    assert text == expected
+    assert "12" in plain(text) and "40" in plain(text)
+
+
+def test_cancel_stops_the_sync_and_keeps_what_was_done(ctx, qtbot, monkeypatch):
+    fake = FakeSync()
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    fake.hold()
+    action(w, "actionSyncNow").trigger()
+    assert fake.entered.wait(5)
+    qtbot.waitUntil(lambda: w.findChild(QPushButton, "syncCancel").isVisible())
+    click(qtbot, w.findChild(QPushButton, "syncCancel"))
+    settle(ctx, qtbot)
+    assert fake.runs == 1 and fake.active == 0
+    assert status_label(w).text() == trf("Sync stopped: {counts}", counts=counts_text(SyncState(pushed=1)))
+    assert not w.findChild(QPushButton, "syncCancel").isVisible()
+
+
+def test_the_time_of_the_last_sync_reads_as_minutes_ago():
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    three = SyncState(OK, now - timedelta(minutes=3), 12, 40, 1)
+    assert ago(three.at, now) != ago(now - timedelta(hours=3), now)
+    assert "3" in plain(status_text(three, now))
+    assert plain(ago(now - timedelta(seconds=20), now)) == tr("just now")
+
+
+@pytest.mark.parametrize("outcome, expected", [
+    (Result(status="revoked"), "This device was revoked: it no longer syncs"),
+    (DeviceRevoked("revoked"), "This device was revoked: it no longer syncs"),
+])
+def test_a_revoked_device_is_shown_and_stops_syncing_by_itself(ctx, qtbot, monkeypatch, outcome, expected):
+    fake = FakeSync()
+    if isinstance(outcome, Exception):
+        fake.error = outcome
+    else:
+        fake.result = outcome
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    action(w, "actionSyncNow").trigger()
+    settle(ctx, qtbot)
+    assert status_label(w).text() == tr(expected)
+    assert not w.sync.runner.automatic and not w.sync.runner.timer.isActive()
+
+
+def test_an_unreachable_hub_keeps_the_last_success_and_tries_again(ctx, qtbot, monkeypatch):
+    last = (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat()
+    fake = FakeSync(status={**HUB_STATUS, "last_sync_at": last})
+    fake.error = HubUnreachable("no route to host")
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    action(w, "actionSyncNow").trigger()
+    settle(ctx, qtbot)
+    text = status_label(w).text()
+    assert text.startswith(tr("Hub unreachable ({last})").split("{")[0]) and "30" in plain(text)
+    assert w.sync.runner.automatic and w.sync.runner.timer.isActive()
+
+
+def test_a_device_waiting_for_approval_says_so(ctx, qtbot, monkeypatch):
+    with_sync(monkeypatch, FakeSync(status={**HUB_STATUS, "status": "pending"}))
+    w = unlocked_window(ctx, qtbot)
+    assert status_label(w).text() == tr("Waiting for the secretariat to approve this device")
+
+
+# --- the automatic sync ------------------------------------------------------------------------------
+def test_automatic_sync_runs_again_and_never_overlaps(ctx, qtbot, monkeypatch):
+    fake = FakeSync()
+    with_sync(monkeypatch, fake)
+    ctx.services = window_module.services_for(ctx.vault.create(make_user(), PASSPHRASE))
+    runner = SyncRunner(ctx, interval_ms=30, first_ms=5, retry_ms=10)
+    started: list[float] = []
+    runner.started.connect(lambda: started.append(time.monotonic()))
+    fake.hold()
+    runner.start_automatic()
+    qtbot.waitUntil(fake.entered.is_set, timeout=5000)  # the timer needs the event loop
+    qtbot.wait(300)  # ten intervals while the first sync is still running
+    assert fake.runs == 1 and len(started) == 1 and runner.running
+    assert not runner.run_now()  # "Sync now" while one runs: refused, not queued
+    fake.release.set()
+    qtbot.waitUntil(lambda: fake.runs >= 3, timeout=5000)
+    runner.stop_automatic()
+    settle(ctx, qtbot)
+    assert fake.max_active == 1
+
+
+def test_automatic_sync_waits_while_the_worker_is_busy_with_the_user(ctx, qtbot, monkeypatch):
+    fake = FakeSync()
+    with_sync(monkeypatch, fake)
+    ctx.services = window_module.services_for(ctx.vault.create(make_user(), PASSPHRASE))
+    runner = SyncRunner(ctx, interval_ms=10_000, first_ms=5, retry_ms=20)
+    gate = threading.Event()
+    ctx.ops.run(lambda: gate.wait(5))  # the user's long store call
+    runner.start_automatic()
+    qtbot.wait(150)
+    assert fake.runs == 0 and runner.run_count == 0
+    gate.set()
+    qtbot.waitUntil(lambda: fake.runs == 1, timeout=5000)
+    runner.stop_automatic()
+    settle(ctx, qtbot)
+
+
+def test_locking_stops_a_running_sync_and_takes_the_sync_menu_away(ctx, qtbot, monkeypatch):
+    fake = FakeSync()
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    fake.hold()
+    action(w, "actionSyncNow").trigger()
+    assert fake.entered.wait(5)
+    w.lock()  # waits for the worker: the sync must see its cancel flag and stop
+    assert fake.active == 0 and w.sync is None
+    assert w.findChild(QLabel, "syncStatus") is None or not w.findChild(QLabel, "syncStatus").isVisible()
+    assert all(a.objectName() != "actionSyncNow" for a in w.actions())
+
+
+# --- roles -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("role, conflicts, devices", [
+    (Role.BORDER_OFFICER, False, False),
+    (Role.SOCIAL_WORKER, False, False),
+    (Role.SUPERVISOR, True, False),
+    (Role.SECRETARIAT, False, True),
+])
+def test_the_sync_menu_offers_what_the_role_may_do(ctx, qtbot, monkeypatch, role, conflicts, devices):
+    with_sync(monkeypatch, FakeSync(configured=False))
+    users = {Role.BORDER_OFFICER: lambda: make_user("omar.b", Role.BORDER_OFFICER, post="TNG-MED"),
+             Role.SOCIAL_WORKER: lambda: make_user("amina.k", Role.SOCIAL_WORKER), Role.SUPERVISOR: make_user,
+             Role.SECRETARIAT: lambda: make_user("nadia.s", Role.SECRETARIAT)}
+    w = unlocked_window(ctx, qtbot, users[role]())
+    assert action(w, "actionSyncNow").isVisible()
+    assert action(w, "actionConflicts").isVisible() is conflicts
+    assert action(w, "actionConflicts").isEnabled() is conflicts
+    assert action(w, "actionDevices").isVisible() is devices
+    action(w, "actionConflicts").trigger()
+    action(w, "actionDevices").trigger()
+    assert (w.sync.conflicts_dialog is not None) is conflicts
+    assert (w.sync.devices_dialog is not None) is devices
+    assert not w.findChild(type(w.sync.status.badge), "syncConflictsBadge").isVisible()
+    settle(ctx, qtbot)
+
+
+# --- devices (the secretariat) ------------------------------------------------------------------------
+DEVICES = [
+    {"device": "6f1c2d3e-aaaa-bbbb-cccc-000000000001", "name": "Tanger Med — social workers", "status": "pending",
+     "role": "device", "scopes": ["north"], "fingerprint": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+     "enrolled_at": "2026-03-01T09:00:00Z", "approved_at": None, "revoked_at": None, "last_seen": None},
+    {"device": "6f1c2d3e-aaaa-bbbb-cccc-000000000002", "name": "Oujda", "status": "approved",
+     "role": "device", "scopes": ["east"], "fingerprint": "ffeeddccbbaa99887766554433221100",
+     "enrolled_at": "2026-02-01T09:00:00Z", "approved_at": "2026-02-01T10:00:00Z", "revoked_at": None,
+     "last_seen": "2026-03-01T11:00:00Z"},
+]
+
+
+@pytest.fixture
+def devices_page(ctx, qtbot, monkeypatch):
+    fake = FakeSync()
+    fake.device_list = [dict(d) for d in DEVICES]
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot, make_user("nadia.s", Role.SECRETARIAT))
+    action(w, "actionDevices").trigger()
+    dialog = w.sync.devices_dialog
+    settle(ctx, qtbot)
+    return fake, dialog
+
+
+def test_the_secretariat_sees_every_device_with_its_status_and_fingerprint(devices_page):
+    _fake, dialog = devices_page
+    model = dialog.model
+    assert model.rowCount() == 2
+    first = [plain(model.index(0, c).data()) for c in range(model.columnCount())]
+    assert first[0] == "Tanger Med — social workers" and first[1] == tr("Waiting for approval")
+    assert first[3] == "a1b2 c3d4 e5f6 0718 293a 4b5c 6d7e 8f90" and first[2] == "north"
+    assert plain(model.index(1, 1).data()) == tr("Approved")
+
+
+def test_approving_shows_the_fingerprint_to_compare(devices_page, qtbot, monkeypatch):
+    fake, dialog = devices_page
+    asked: list[str] = []
+    answer = QMessageBox.StandardButton.No
+    monkeypatch.setattr(QMessageBox, "question", lambda _parent, _title, text, *a, **k: asked.append(text) or answer)
+    dialog.select_device(DEVICES[1]["device"])
+    assert not dialog.approve.isEnabled()  # already approved
+    dialog.select_device(DEVICES[0]["device"])
+    click(qtbot, dialog.approve)
+    assert "a1b2 c3d4 e5f6" in plain(asked[0]) and fake.approved == []
+    answer = QMessageBox.StandardButton.Yes
+    click(qtbot, dialog.approve)
+    settle(dialog.ctx, qtbot)
+    assert fake.approved == [DEVICES[0]["device"]]
+    assert dialog.notice_label.isVisible()
+
+
+def test_revoking_asks_first_and_says_what_follows(devices_page, qtbot, monkeypatch):
+    fake, dialog = devices_page
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _parent, _title, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.No)
+    dialog.select_device(DEVICES[1]["device"])
+    click(qtbot, dialog.revoke)
+    assert len(asked) == 1 and fake.revoked == []
+    assert "Oujda" in plain(asked[0]) and "east" in plain(asked[0])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    click(qtbot, dialog.revoke)
+    settle(dialog.ctx, qtbot)
+    assert fake.revoked == [DEVICES[1]["device"]]
+
+
+def test_an_invitation_code_is_shown_once_to_copy(devices_page, qtbot):
+    fake, dialog = devices_page
+    click(qtbot, dialog.invite)
+    invite = dialog.invite_dialog
+    create = invite.findChild(QPushButton, "inviteCreate")
+    click(qtbot, create)
+    assert invite.findChild(QLabel, "inviteError").isVisible() and fake.invited == []
+    type_text(invite.findChild(QLineEdit, "inviteName"), "طنجة المتوسط")
+    qtbot.keyClicks(invite.findChild(QLineEdit, "inviteScopes"), "north, tanger-med")
+    click(qtbot, create)
+    settle(dialog.ctx, qtbot)
+    assert fake.invited == [("طنجة المتوسط", ["north", "tanger-med"])]
+    code = invite.findChild(QLineEdit, "inviteCode")
+    assert code.isVisible() and code.isReadOnly() and code.text() == "K7Q2-9XRT-M4PA"
+    assert not create.isVisible()
+    click(qtbot, invite.findChild(QPushButton, "inviteCopy"))
+    assert QGuiApplication.clipboard().text() == "K7Q2-9XRT-M4PA"
+    invite.reject()
+    assert code.text() == ""  # the code leaves the dialog with it
+
+
+def test_a_hub_that_cannot_be_reached_is_said_in_words(ctx, qtbot, monkeypatch):
+    fake = FakeSync()
+
+    def unreachable():
+        raise HubUnreachable("timeout")
+
+    fake.devices = unreachable
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot, make_user("nadia.s", Role.SECRETARIAT))
+    action(w, "actionDevices").trigger()
+    settle(ctx, qtbot)
+    error = w.sync.devices_dialog.error_label
+    assert error.isVisible() and error.text() == tr("The hub cannot be reached. Check the network connection and "
+                                                    "try again.")

@@ -1,0 +1,122 @@
+"""The sentences of the sync status: what the last sync did, when, and what stands in the way.
+
+Kept apart from the widgets so that a language switch re-renders the same facts, and so
+the wording can be read (and tested) in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from app.text import N_
+from i18n.bidi import isolate
+from i18n.formatting import format_datetime, format_number
+from ui.qt.cases.labels import join
+from ui.qt.lang import language, ntr, tr, trf
+
+#: What the last attempt ran into (``SyncState.kind``).
+NEVER, OK, UNREACHABLE, REVOKED, PENDING, NOT_CONFIGURED, FAILED, STOPPED = (
+    "never", "ok", "unreachable", "revoked", "pending", "not_configured", "failed", "stopped")
+
+STAGE_LABELS = {
+    "status": N_("asking the hub"),
+    "me": N_("asking the hub"),
+    "keys": N_("receiving keys"),
+    "pack": N_("preparing changes"),
+    "push": N_("sending"),
+    "pull": N_("receiving"),
+    "apply": N_("receiving"),
+    "held": N_("opening held changes"),
+    "publications": N_("receiving the directory and checklists"),
+}
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the status bar says about sync, as facts (no text)."""
+
+    kind: str = NEVER
+    at: datetime | None = None  # the last successful sync
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    held: int = 0
+    detail: str = ""  # a failure's reason, already in words (the hub's or ours)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A time as the store or the hub keeps it: ISO text (UTC) or Unix seconds."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+        return datetime.fromtimestamp(float(value), timezone.utc)
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """ "just now", "3 minutes ago", "2 hours ago", or the date and time."""
+    now = now or datetime.now(timezone.utc)
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return tr("just now")
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return ntr("{count} minute ago", "{count} minutes ago", minutes).format(count=isolate(minutes))
+    hours = minutes // 60
+    if hours < 24:
+        return ntr("{count} hour ago", "{count} hours ago", hours).format(count=isolate(hours))
+    return trf("on {date}", date=format_datetime(moment, language.code))
+
+
+def counts_text(state: SyncState) -> str:
+    """ "12 sent, 40 received, 1 conflict" (conflicts and held changes only when there are some)."""
+    lang = language.code
+    parts = [ntr("{count} sent", "{count} sent", state.pushed).format(count=isolate(format_number(state.pushed, lang))),
+             ntr("{count} received", "{count} received", state.pulled).format(
+                 count=isolate(format_number(state.pulled, lang)))]
+    if state.conflicts:
+        parts.append(ntr("{count} conflict", "{count} conflicts", state.conflicts).format(
+            count=isolate(format_number(state.conflicts, lang))))
+    if state.held:
+        parts.append(ntr("{count} change waits for a key", "{count} changes wait for a key", state.held).format(
+            count=isolate(format_number(state.held, lang))))
+    return join(parts)
+
+
+def last_synced(state: SyncState, now: datetime | None = None) -> str:
+    return trf("last synced {when}", when=ago(state.at, now)) if state.at else tr("never synced")
+
+
+def status_text(state: SyncState, now: datetime | None = None) -> str:
+    """The one line of the status bar."""
+    if state.kind == NOT_CONFIGURED:
+        return tr("Sync not configured")
+    if state.kind == REVOKED:
+        return tr("This device was revoked: it no longer syncs")
+    if state.kind == PENDING:
+        return tr("Waiting for the secretariat to approve this device")
+    if state.kind == UNREACHABLE:
+        return trf("Hub unreachable ({last})", last=last_synced(state, now))
+    if state.kind == FAILED:
+        return trf("Sync failed: {reason}", reason=state.detail or tr("unknown reason"))
+    if state.kind == STOPPED:
+        return trf("Sync stopped: {counts}", counts=counts_text(state))
+    if state.kind == OK and state.at is not None:
+        return trf("Synced {when}: {counts}", when=ago(state.at, now), counts=counts_text(state))
+    return tr("Not synced yet")
+
+
+def progress_text(stage: str, done: int, total: int) -> str:
+    msgid = STAGE_LABELS.get(stage)
+    what = tr(msgid) if msgid else tr("syncing")
+    if total > 0:
+        return trf("Syncing: {what} ({done} of {total})", what=what, done=done, total=total)
+    return trf("Syncing: {what}…", what=what)
