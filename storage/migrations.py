@@ -221,7 +221,10 @@ def _v8(db: sqlcipher3.Connection) -> None:
 
     ``outbox.actor`` names who made each change (the username of the transaction's first
     audit event), so a conflict can say who wrote each value; ``outbox.left_scope`` is the
-    scope a case left in that change (a transfer), so the team it left hears of it.
+    scope a case left in that change (a transfer), so the team it left hears of it;
+    ``outbox.relay_scope`` marks a row of other devices' writes the secretariat forwards to
+    the scope their case belongs to now, and ``case_scope_history`` the scopes a case was
+    in before a transfer received (``storage.sync_scope``).
     ``merge_state`` keeps the field registers (``app.merge``) of the records that ever
     received a write from another device; ``conflicts`` lists their fields with more than
     one live write. Sync configuration, the device's private keys, the scope content keys
@@ -234,6 +237,9 @@ def _v8(db: sqlcipher3.Connection) -> None:
     _script(db, """
         ALTER TABLE outbox ADD COLUMN actor TEXT;
         ALTER TABLE outbox ADD COLUMN left_scope TEXT;
+        ALTER TABLE outbox ADD COLUMN relay_scope TEXT;
+        CREATE TABLE case_scope_history (case_id TEXT NOT NULL, scope TEXT NOT NULL,
+            PRIMARY KEY (case_id, scope)) WITHOUT ROWID;
         CREATE TABLE sync_config (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE sync_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
         CREATE TABLE sync_scope_keys (scope TEXT NOT NULL, epoch INTEGER NOT NULL, key BLOB NOT NULL,

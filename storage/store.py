@@ -305,7 +305,8 @@ class SqlCipherStore:
     def outbox(self, after_seq: int = 0) -> Iterator[FieldWrite]:
         """The field writes waiting to be sent, oldest first (dots written out in full)."""
         rows = self.db.execute(
-            "SELECT seq, record_type, record_id, written_at, writes FROM outbox WHERE seq > ? ORDER BY seq",
+            "SELECT seq, record_type, record_id, written_at, writes FROM outbox WHERE seq > ? AND relay_scope IS NULL"
+            " ORDER BY seq",
             (after_seq,))
         for seq, rtype, rid, written_at, writes in rows:
             for field, value, counter, supersedes in json.loads(writes):

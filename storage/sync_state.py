@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from app.domain.audit import AuditAction, AuditEvent
 from app.merge import Register, Write
 from app.ports import ApplyResult, Conflict, Outgoing
-from storage import merge_state
+from storage import merge_state, sync_scope
 from storage.merge_state import CASE_SCOPE, SYNCED
 from storage.store import SqlCipherStore, UnitOfWork
 from storage.tables import BY_RECORD_TYPE
@@ -97,15 +97,26 @@ class SyncState:
         with self.store._lock:
             upto = self._cursor(_PACKED)
             rows = self.db.execute(
-                "SELECT seq, record_type, record_id, written_at, writes, left_scope, actor FROM outbox"
+                "SELECT seq, record_type, record_id, written_at, writes, left_scope, actor, relay_scope FROM outbox"
                 " WHERE seq > ? ORDER BY seq LIMIT ?", (upto, max(1, limit))).fetchall()
+            # Transfers not packed yet: the changes of a case that moves also go to the scope it
+            # left (made before the transfer, or with it), which a device that holds no key for
+            # the new scope can still seal; the secretariat relays them on.
+            moves = self.db.execute(
+                "SELECT seq, record_id, left_scope FROM outbox WHERE seq > ? AND record_type = 'case'"
+                " AND left_scope IS NOT NULL", (upto,)).fetchall()
             out: list[Outgoing] = []
             count = 0
             authors = _Authors(self.db, self.device_id)
-            for seq, record_type, record_id, written_at, writes_text, left_scope, actor in rows:
+            for seq, record_type, record_id, written_at, writes_text, left_scope, actor, relay_scope in rows:
                 raw = json.loads(writes_text)
                 if out and count + len(raw) > limit:
                     break
+                count += len(raw)
+                upto = seq
+                if relay_scope:  # other devices' writes the secretariat forwards
+                    out += [Outgoing(seq, relay_scope, Write.from_json(item)) for item in raw]
+                    continue
                 writes = [Write(record_type, record_id, name, value, (self.device_id, counter),
                                 tuple(merge_state.expand(supersedes, self.device_id)), written_at, actor or "")
                           for name, value, counter, supersedes in raw]
@@ -119,11 +130,12 @@ class SyncState:
                             moved_to = scope_write.value
                         if left_scope and left_scope != scope_write.value:
                             scopes.append(left_scope)
+                if moves and scopes != [None]:
+                    cases = {case for case, _scope in sync_scope._cases_of(self.db, record_type, record_id)}
+                    scopes += [left for _move_seq, case, left in moves if case in cases and left not in scopes]
                 out += [Outgoing(seq, scope, w) for scope in scopes for w in writes]
                 if moved_to is not None:
                     out += [Outgoing(seq, moved_to, w) for w in self._whole_case(record_id, authors)]
-                count += len(raw)
-                upto = seq
             return out, upto
 
     def next_envelope_seq(self) -> int:
@@ -160,20 +172,54 @@ class SyncState:
     def applied(self, device: str, seq: int) -> bool:
         return bool(self._rows("SELECT 1 FROM sync_applied WHERE device = ? AND seq = ?", (device, seq)))
 
-    def apply(self, device: str, seq: int, writes: list[Write], cursor: int | None = None) -> ApplyResult:
+    def apply(self, device: str, seq: int, writes: list[Write], cursor: int | None = None,
+              scope: str | None = None) -> ApplyResult:
         """Merge the writes of envelope ``(device, seq)`` in one transaction; an envelope
-        already applied changes nothing (the cursor still moves)."""
+        already applied changes nothing (the cursor still moves).
+
+        With the envelope's ``scope``, writes to records of another scope are refused
+        (``storage.sync_scope``), and the secretariat queues what it must relay to the scope
+        a record belongs to now.
+        """
         with self.store.transaction() as uow:
             done = uow.db.execute("SELECT 1 FROM sync_applied WHERE device = ? AND seq = ?", (device, seq)).fetchone()
-            result = ApplyResult(0, 0, 0) if done else uow.apply_remote(list(writes))
+            refused: list[Write] = []
+            if done:
+                result = ApplyResult(0, 0, 0)
+            else:
+                kept = list(writes)
+                if scope is not None:
+                    kept, refused = sync_scope.within_scope(uow.db, scope, kept)
+                    sync_scope.note_moves(uow.db, kept)
+                result = uow.apply_remote(kept)
+                result = result._replace(ignored=result.ignored + len(refused))
+                if scope is not None and self._relays():
+                    uow._flush_inserts()
+                    self._queue_relays(uow, scope, kept)
             if not done:
                 uow.db.execute("INSERT INTO sync_applied (device, seq, at) VALUES (?, ?, ?)",
                                (device, seq, _now().isoformat()))
-                uow.audit(self._event(AuditAction.SYNC_RECEIVED, {"device": device, "seq": seq,
-                                                                  "count": len(writes)}))
+                details: dict[str, Any] = {"device": device, "seq": seq, "count": len(writes)}
+                if refused:
+                    details["refused_outside_scope"] = len(refused)
+                uow.audit(self._event(AuditAction.SYNC_RECEIVED, details))
             if cursor is not None:
                 self._move_cursor(uow, _FEED, cursor)
         return result
+
+    def _relays(self) -> bool:
+        """Only the secretariat, which holds every scope's key, relays between scopes."""
+        return self.config().get("role") == "secretariat"
+
+    def _queue_relays(self, uow: UnitOfWork, scope: str, writes: list[Write]) -> None:
+        authors = _Authors(uow.db, self.device_id)
+        forward = sync_scope.relays(uow.db, scope, writes, lambda case_id: self._whole_case(case_id, authors))
+        rows = [("relay", target, _now().isoformat(timespec="seconds"),
+                 merge_state._ENCODER.encode([w.to_json() for w in items]), target)
+                for target, items in sorted(forward.items()) if items]
+        if rows:
+            uow.db.executemany("INSERT INTO outbox (record_type, record_id, written_at, writes, relay_scope)"
+                               " VALUES (?, ?, ?, ?, ?)", rows)
 
     def hold(self, device: str, seq: int, envelope_json: str, reason: str) -> None:
         with self.store.transaction() as uow:
@@ -238,16 +284,7 @@ class SyncState:
         """The scopes a record's writes go to (``[None]``: not synced, or not placed yet)."""
         if record_type not in SYNCED:
             return [None]
-        if record_type == "case":
-            rows = self.db.execute("SELECT scope_id FROM cases WHERE id = ?", (record_id,)).fetchall()
-        elif record_type == "person":
-            rows = self.db.execute("SELECT DISTINCT scope_id FROM cases WHERE person_id = ? ORDER BY scope_id",
-                                   (record_id,)).fetchall()
-        else:
-            table = BY_RECORD_TYPE[record_type].name
-            rows = self.db.execute(f"SELECT c.scope_id FROM {table} t JOIN cases c ON c.id = t.case_id"
-                                   " WHERE t.id = ?", (record_id,)).fetchall()
-        return [row[0] for row in rows] or [None]
+        return list(sync_scope.scopes_of(self.db, record_type, record_id)) or [None]
 
     def _whole_case(self, case_id: str, authors: "_Authors") -> Iterator[Write]:
         """Every live write of a case, its person and its records (original dots)."""
@@ -295,7 +332,7 @@ class _Authors:
         while low <= high:
             middle = (low + high) // 2
             row = self.db.execute("SELECT seq, json_extract(writes, '$[0][2]') FROM outbox WHERE seq >= ?"
-                                  " ORDER BY seq LIMIT 1", (middle,)).fetchone()
+                                  " AND relay_scope IS NULL ORDER BY seq LIMIT 1", (middle,)).fetchone()
             if row is None or row[0] > high:
                 high = middle - 1
             elif row[1] <= counter:

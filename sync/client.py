@@ -147,6 +147,11 @@ class _Run:
         self.progress("held", 0, 0)
         self.receiver.retry_held(transport)
         self.check()
+        # What receiving queued to send (the secretariat's relays of transferred cases)
+        # leaves now, not at the next sync.
+        self.pack()
+        self.push(transport)
+        self.check()
         self.publications(transport)
         return self.result()
 
@@ -208,9 +213,9 @@ class _Run:
                 return
             keys = self.state.scope_keys()
             mine = self.me.certificate(self.state.config())
-            blocked = next((item for item in outgoing if item[1] is not None and (
-                not any(s == item[1] for s, _epoch in keys) or (mine is not None and not mine.covers(item[1])))),
-                None)
+            outgoing = _without_relayed(outgoing, keys, mine)
+            blocked = next((item for item in outgoing if item[1] is not None and not _can_seal(item[1], keys, mine)),
+                           None)
             if blocked is not None:
                 # A scope this device may not write to or holds no key for (yet): pack the rows
                 # before it, keep it and what follows in the outbox, in order, until that changes.
@@ -335,6 +340,19 @@ class _Run:
                 self.state.set_config(**{f"publication_{kind}": json.dumps(
                     {"version": version, "payload": pub["payload"], "signature": pub["signature"],
                      "published_at": pub.get("published_at", "")})})
+
+
+def _can_seal(scope: str, keys: dict[tuple[str, int], bytes], mine: Any) -> bool:
+    return any(s == scope for s, _epoch in keys) and (mine is None or mine.covers(scope))
+
+
+def _without_relayed(outgoing: list[Any], keys: dict[tuple[str, int], bytes], mine: Any) -> list[Any]:
+    """A change that also goes to a scope this device can seal for (the scope a transferred
+    case left) leaves the other scopes to the secretariat, which relays it there
+    (``storage.sync_scope``); a change with no such scope waits, as before."""
+    sealable = {item[0] for item in outgoing if item[1] is not None and _can_seal(item[1], keys, mine)}
+    return [item for item in outgoing
+            if item[1] is None or item[0] not in sealable or _can_seal(item[1], keys, mine)]
 
 
 def _chunks(writes: list[Any]) -> list[list[Any]]:

@@ -90,7 +90,7 @@ class Receiver:
             self.state.hold(envelope.device, envelope.seq, canonical(envelope.to_json()).decode(), reason)
             self.held_count += 1
             return "held"
-        self.state.apply(envelope.device, envelope.seq, writes, cursor=cursor)
+        self.state.apply(envelope.device, envelope.seq, writes, cursor=cursor, scope=envelope.scope)
         self.applied_count += 1
         return "applied"
 
@@ -133,7 +133,7 @@ class Receiver:
             _reason, writes = self._open(envelope, None)
             if writes is None:
                 continue
-            self.state.apply(device, seq, writes)
+            self.state.apply(device, seq, writes, scope=envelope.scope)
             self.state.release(device, seq)  # after applying: a crash between re-applies as a no-op
             self.applied_count += 1
             released += 1

@@ -113,7 +113,8 @@ class MemoryState:
     def applied(self, device: str, seq: int) -> bool:
         return (device, seq) in self.applied_envelopes
 
-    def apply(self, device: str, seq: int, writes: list[Write], cursor: int | None = None) -> Any:
+    def apply(self, device: str, seq: int, writes: list[Write], cursor: int | None = None,
+              scope: str | None = None) -> Any:
         if (device, seq) not in self.applied_envelopes:
             self.applied_envelopes.add((device, seq))
             self.received.extend(writes)
