@@ -4,6 +4,7 @@ supervisor and the Devices page of the secretariat."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -11,9 +12,17 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QRadioButton, QTableView, QToolButton
 
+from app.domain.case import Case
+from app.domain.checks import new_id
+from app.domain.person import Person
 from app.domain.values import Role
+from app.services.cases import CaseService
+from i18n.formatting import format_date
+from storage.sync_state import SyncState as StoreSyncState
+from storage.vault import Vault
+from sync.errors import DeviceRevoked, HubRefused, HubUnreachable
 from i18n.bidi import strip_isolates
 from uikit import PASSPHRASE, click, make_user, settle, type_text
 from ui import composition
@@ -95,19 +104,12 @@ class FakeSync:
         self.invited.append((name, scopes))
         return "K7Q2-9XRT-M4PA"
 
-    def approve(self, device: str) -> None:
-        self.approved.append(device)
+    def approve(self, device: str, expect_fingerprint: str | None = None) -> None:
+        self.approved.append((device, expect_fingerprint))
 
-    def revoke(self, device: str) -> None:
+    def revoke(self, device: str) -> list[str]:
         self.revoked.append(device)
-
-
-class HubUnreachable(Exception):
-    """Named as in ``sync.errors``: the status bar tells the errors apart by class name."""
-
-
-class DeviceRevoked(Exception):
-    pass
+        return ["east"]
 
 
 def with_sync(monkeypatch, fake: FakeSync) -> None:
@@ -211,8 +213,8 @@ def test_the_time_of_the_last_sync_reads_as_minutes_ago():
 
 
 @pytest.mark.parametrize("outcome, expected", [
-    (Result(status="revoked"), "This device was revoked: it no longer syncs"),
-    (DeviceRevoked("revoked"), "This device was revoked: it no longer syncs"),
+    (Result(status="revoked", error=DeviceRevoked().render()), "This device was revoked: it no longer syncs"),
+    (DeviceRevoked(), "This device was revoked: it no longer syncs"),
 ])
 def test_a_revoked_device_is_shown_and_stops_syncing_by_itself(ctx, qtbot, monkeypatch, outcome, expected):
     fake = FakeSync()
@@ -230,15 +232,33 @@ def test_a_revoked_device_is_shown_and_stops_syncing_by_itself(ctx, qtbot, monke
 
 def test_an_unreachable_hub_keeps_the_last_success_and_tries_again(ctx, qtbot, monkeypatch):
     last = (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat()
-    fake = FakeSync(status={**HUB_STATUS, "last_sync_at": last})
-    fake.error = HubUnreachable("no route to host")
+    fake = FakeSync(status={**HUB_STATUS, "last_sync_at": last,
+                            "last_result": "sent 2, received 5, conflicts 0"})
+    # As the client reports it: inside the result, rendered in English.
+    fake.result = Result(status="approved", error=HubUnreachable(url="https://hub.example:8443",
+                                                                 detail="timed out").render())
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    assert plain(status_label(w).text()) == plain(trf("Synced {when}: {counts}", when=ago(datetime.fromisoformat(
+        last)), counts=counts_text(SyncState(pushed=2, pulled=5))))
+    action(w, "actionSyncNow").trigger()
+    settle(ctx, qtbot)
+    text = status_label(w).text()
+    assert text == trf("Hub unreachable ({last})", last=trf("last synced {when}", when=ago(datetime.fromisoformat(
+        last))))
+    assert "30" in plain(text)
+    assert w.sync.runner.automatic and w.sync.runner.timer.isActive()  # it tries again in a few minutes
+
+
+def test_a_refusal_is_shown_in_the_interface_language(ctx, qtbot, monkeypatch):
+    fake = FakeSync()
+    fake.result = Result(status="approved", error=HubRefused(409, "sequence_gap", "expected 7").render())
     with_sync(monkeypatch, fake)
     w = unlocked_window(ctx, qtbot)
     action(w, "actionSyncNow").trigger()
     settle(ctx, qtbot)
-    text = status_label(w).text()
-    assert text.startswith(tr("Hub unreachable ({last})").split("{")[0]) and "30" in plain(text)
-    assert w.sync.runner.automatic and w.sync.runner.timer.isActive()
+    assert status_label(w).text() == trf("The hub refused the request ({code}): {detail}", code="sequence_gap",
+                                         detail="expected 7")
 
 
 def test_a_device_waiting_for_approval_says_so(ctx, qtbot, monkeypatch):
@@ -325,10 +345,10 @@ def test_the_sync_menu_offers_what_the_role_may_do(ctx, qtbot, monkeypatch, role
 # --- devices (the secretariat) ------------------------------------------------------------------------
 DEVICES = [
     {"device": "6f1c2d3e-aaaa-bbbb-cccc-000000000001", "name": "Tanger Med — social workers", "status": "pending",
-     "role": "device", "scopes": ["north"], "fingerprint": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+     "role": "device", "scopes": ["north"], "fingerprint": "A1B2-C3D4-E5F6-0718-293A",
      "enrolled_at": "2026-03-01T09:00:00Z", "approved_at": None, "revoked_at": None, "last_seen": None},
     {"device": "6f1c2d3e-aaaa-bbbb-cccc-000000000002", "name": "Oujda", "status": "approved",
-     "role": "device", "scopes": ["east"], "fingerprint": "ffeeddccbbaa99887766554433221100",
+     "role": "device", "scopes": ["east"], "fingerprint": "FFEE-DDCC-BBAA-9988-7766",
      "enrolled_at": "2026-02-01T09:00:00Z", "approved_at": "2026-02-01T10:00:00Z", "revoked_at": None,
      "last_seen": "2026-03-01T11:00:00Z"},
 ]
@@ -352,7 +372,7 @@ def test_the_secretariat_sees_every_device_with_its_status_and_fingerprint(devic
     assert model.rowCount() == 2
     first = [plain(model.index(0, c).data()) for c in range(model.columnCount())]
     assert first[0] == "Tanger Med — social workers" and first[1] == tr("Waiting for approval")
-    assert first[3] == "a1b2 c3d4 e5f6 0718 293a 4b5c 6d7e 8f90" and first[2] == "north"
+    assert first[3] == "A1B2-C3D4-E5F6-0718-293A" and first[2] == "north"
     assert plain(model.index(1, 1).data()) == tr("Approved")
 
 
@@ -365,11 +385,12 @@ def test_approving_shows_the_fingerprint_to_compare(devices_page, qtbot, monkeyp
     assert not dialog.approve.isEnabled()  # already approved
     dialog.select_device(DEVICES[0]["device"])
     click(qtbot, dialog.approve)
-    assert "a1b2 c3d4 e5f6" in plain(asked[0]) and fake.approved == []
+    assert "A1B2-C3D4-E5F6-0718-293A" in plain(asked[0]) and fake.approved == []
     answer = QMessageBox.StandardButton.Yes
     click(qtbot, dialog.approve)
     settle(dialog.ctx, qtbot)
-    assert fake.approved == [DEVICES[0]["device"]]
+    # Approved only if the hub still holds the key whose fingerprint was compared.
+    assert fake.approved == [(DEVICES[0]["device"], "A1B2-C3D4-E5F6-0718-293A")]
     assert dialog.notice_label.isVisible()
 
 
@@ -386,6 +407,7 @@ def test_revoking_asks_first_and_says_what_follows(devices_page, qtbot, monkeypa
     click(qtbot, dialog.revoke)
     settle(dialog.ctx, qtbot)
     assert fake.revoked == [DEVICES[1]["device"]]
+    assert "east" in plain(dialog.notice_label.text())
 
 
 def test_an_invitation_code_is_shown_once_to_copy(devices_page, qtbot):
@@ -413,7 +435,7 @@ def test_a_hub_that_cannot_be_reached_is_said_in_words(ctx, qtbot, monkeypatch):
     fake = FakeSync()
 
     def unreachable():
-        raise HubUnreachable("timeout")
+        raise HubUnreachable(url="https://hub.example:8443", detail="timed out")
 
     fake.devices = unreachable
     with_sync(monkeypatch, fake)
@@ -421,5 +443,106 @@ def test_a_hub_that_cannot_be_reached_is_said_in_words(ctx, qtbot, monkeypatch):
     action(w, "actionDevices").trigger()
     settle(ctx, qtbot)
     error = w.sync.devices_dialog.error_label
-    assert error.isVisible() and error.text() == tr("The hub cannot be reached. Check the network connection and "
-                                                    "try again.")
+    assert error.isVisible() and error.text() == trf("The hub at {url} cannot be reached: {detail}",
+                                                     url="https://hub.example:8443", detail="timed out")
+
+
+# --- conflicts on real stores (a supervisor) --------------------------------------------------------
+def pack(state) -> list:
+    """This store's pending writes, packed as the client packs them (the outbox cursor moves)."""
+    outgoing, upto = state.pending(10_000)
+    writes = [item.write for item in outgoing if item.scope is not None]
+    seq = state.next_envelope_seq()
+    state.save_envelopes([(seq, "north", 1, json.dumps([w.to_json() for w in writes]))], upto)
+    return [(seq, writes)]
+
+
+def deliver(sender, receiver) -> None:
+    for seq, writes in pack(StoreSyncState(sender.store)):
+        StoreSyncState(receiver.store).apply(sender.store.device_id, seq, writes)
+
+
+@pytest.fixture
+def office_conflict(ctx, tmp_path):
+    """This device (supervisor salma.b) and another (badr.k) changed the office of one case
+    while apart; the other's change has just been received here."""
+    here = ctx.vault.create(make_user(), PASSPHRASE)
+    there = Vault(tmp_path / "other-device").create(make_user("badr.k", Role.SOCIAL_WORKER), PASSPHRASE)
+    mine, theirs = CaseService(here.store), CaseService(there.store)
+    case = mine.register(here.session, Person(new_id(), first_name="Grace"), border_post="TNG-MED")
+    deliver(here, there)
+    mine.update_case(here.session, case.id, office="Bureau de Tanger")
+    theirs.update_case(there.session, case.id, office="مكتب طنجة المتوسط")
+    deliver(there, here)
+    assert len(StoreSyncState(here.store).conflicts()) == 1
+    yield here, there, case
+    there.lock()
+
+
+def conflicts_page(ctx, qtbot, opened):
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    w.on_unlocked(opened)
+    settle(ctx, qtbot)
+    return w
+
+
+def test_a_supervisor_sees_both_values_with_who_when_and_where_and_resolves(ctx, qtbot, office_conflict):
+    here, there, case = office_conflict
+    w = conflicts_page(ctx, qtbot, here)
+    badge = w.findChild(QToolButton, "syncConflictsBadge")
+    assert badge.isVisible() and plain(badge.text()) == "1"
+    assert status_label(w).text() == tr("Sync not configured")  # conflicts come from bundles too
+    action(w, "actionConflicts").trigger()
+    dialog = w.sync.conflicts_dialog
+    settle(ctx, qtbot)
+    table = dialog.findChild(QTableView, "conflictsTable")
+    model = table.model()
+    assert model.rowCount() == 1
+    row = [plain(model.index(0, c).data()) for c in range(model.columnCount())]
+    assert row[0] == case.case_number and row[1] == tr("Case") and row[2] == tr("Office")
+    writes = dialog.findChild(QTableView, "conflictWrites").model()
+    assert writes.rowCount() == 2
+    shown = {plain(writes.index(r, 0).data()): [plain(writes.index(r, c).data()) for c in range(1, 4)]
+             for r in range(2)}
+    assert set(shown) == {"Bureau de Tanger", "مكتب طنجة المتوسط"}
+    assert shown["Bureau de Tanger"][0] == "salma.b" and shown["مكتب طنجة المتوسط"][0] == "badr.k"
+    today = format_date(datetime.now().date(), "ar")
+    assert all(today in when for when, _device in (v[1:] for v in shown.values()))  # Moroccan Arabic dates
+    assert shown["Bureau de Tanger"][2] == plain(trf("This device ({id})", id=here.store.device_id[:8]))
+    assert shown["مكتب طنجة المتوسط"][2] == there.store.device_id[:8]
+
+    click(qtbot, dialog.findChild(QPushButton, "conflictsResolve"))
+    resolve = dialog.resolve_dialog
+    options = [resolve.findChild(QRadioButton, f"resolveValue_{i}") for i in range(2)]
+    assert all(o.isVisible() for o in options)
+    chosen = next(o for o in options if "مكتب طنجة المتوسط" in plain(o.text()))
+    assert "badr.k" in plain(chosen.text())
+    click(qtbot, resolve.findChild(QPushButton, "resolveConfirm"))  # nothing chosen yet: asked to choose
+    assert resolve.findChild(QLabel, "resolveError").text() == tr("Choose one of the values, or give a new one.")
+    chosen.setChecked(True)
+    click(qtbot, resolve.findChild(QPushButton, "resolveConfirm"))
+    settle(ctx, qtbot)
+    assert StoreSyncState(here.store).conflicts() == []
+    assert ctx.services.cases.store.get(Case, case.id).office == "مكتب طنجة المتوسط"
+    assert model.rowCount() == 0 and dialog.findChild(QLabel, "conflictsEmpty").isVisible()
+    assert not badge.isVisible()
+
+
+def test_a_supervisor_may_type_the_right_value_in_arabic(ctx, qtbot, office_conflict):
+    here, _there, case = office_conflict
+    w = conflicts_page(ctx, qtbot, here)
+    dialog = w.sync.open_conflicts()
+    settle(ctx, qtbot)
+    click(qtbot, dialog.findChild(QPushButton, "conflictsResolve"))
+    resolve = dialog.resolve_dialog
+    new_value = resolve.findChild(QLineEdit, "resolveNewValue")
+    assert new_value.isVisible()
+    new_value.setFocus()
+    type_text(new_value, "مكتب الناظور")
+    assert resolve.findChild(QRadioButton, "resolveNew").isChecked()  # typing chose "another value"
+    click(qtbot, resolve.findChild(QPushButton, "resolveConfirm"))
+    settle(ctx, qtbot)
+    assert StoreSyncState(here.store).conflicts() == []
+    assert ctx.services.cases.store.get(Case, case.id).office == "مكتب الناظور"

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ui.qt.lang import render_error, tr, trf
+from sync.errors import SyncError
+from ui.qt.lang import render_error, trf
 
 
 class AdminApi:
@@ -22,21 +23,21 @@ class AdminApi:
         answer = self.sync.invite(name, scopes)
         return str(answer.get("code") if isinstance(answer, Mapping) else answer)
 
-    def approve(self, device_id: str) -> Any:
-        return self.sync.approve(device_id)
+    def approve(self, device_id: str, fingerprint: str) -> Any:
+        """Approve only if the hub still holds the key whose fingerprint the secretariat compared."""
+        return self.sync.approve(device_id, expect_fingerprint=fingerprint or None)
 
-    def revoke(self, device_id: str) -> Any:
-        return self.sync.revoke(device_id)
+    def revoke(self, device_id: str) -> list[str]:
+        """The scopes whose keys were rotated."""
+        return list(self.sync.revoke(device_id) or [])
 
 
 def describe_error(exc: BaseException) -> str:
-    """A failed call to the hub in the user's words (the hub's own reason when it gave one)."""
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if "HubUnreachable" in names:
-        return tr("The hub cannot be reached. Check the network connection and try again.")
-    if "DeviceRevoked" in names:
-        return tr("This device was revoked: it can no longer reach the hub.")
-    if "HubRefused" in names:
-        detail = getattr(exc, "detail", "") or getattr(exc, "code", "")
-        return trf("The hub refused: {reason}", reason=detail) if detail else tr("The hub refused the request.")
+    """A failed call to the hub in the user's words. The sync errors carry a URL, a device id or
+    the hub's English reason: isolated, so they keep their place in an Arabic sentence."""
+    if isinstance(exc, SyncError):
+        try:
+            return trf(exc.template, **exc.params)
+        except (KeyError, IndexError, ValueError):
+            pass
     return render_error(exc)

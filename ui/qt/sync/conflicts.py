@@ -8,6 +8,7 @@ resolving run on the database worker.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping
 
 from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.text import N_
+from sync.protocol import parse_certificate
 from i18n.bidi import isolate_ltr
 from ui.qt.cases.widgets import error_label, hint_label
 from ui.qt.context import AppContext, Locked
@@ -299,12 +301,15 @@ class ConflictsDialog(QDialog):
 
 
 def device_names(services: Any) -> dict[str, str]:
-    """Device id → name, from the certificates the sync keeps (empty when it offers none)."""
-    sync = getattr(services, "sync", None)
-    names = getattr(sync, "device_names", None)
-    if names is None:
-        return {}
+    """Device id → name, from the device certificates the sync keeps (verified when saved)."""
     try:
-        return dict(names())
+        certificates = services.sync.state.certificates()
     except Exception:  # noqa: BLE001 - names are a nicety: the ids are shown anyway
         return {}
+    names: dict[str, str] = {}
+    for device, text in certificates.items():
+        try:
+            names[device] = parse_certificate(json.loads(text)).name
+        except (ValueError, TypeError):  # ProtocolError is a ValueError
+            continue
+    return names

@@ -45,9 +45,8 @@ def scopes_text(scopes: Any) -> str:
 
 
 def fingerprint_text(fingerprint: str) -> str:
-    """Groups of four, left to right in any language: easy to read aloud and compare."""
-    plain = str(fingerprint or "").replace(":", "").replace(" ", "")
-    return isolate_ltr(" ".join(plain[i:i + 4] for i in range(0, len(plain), 4))) if plain else tr("Not known")
+    """Exactly as the device's own screen writes it (``ABCD-EF01-…``), left to right in any language."""
+    return isolate_ltr(fingerprint) if fingerprint else tr("Not known")
 
 
 def device_name(device: Mapping[str, Any]) -> str:
@@ -247,8 +246,9 @@ class DevicesDialog(QDialog):
         if device is None or not self.approve.isEnabled() or not self.confirm_approve(device):
             return
         device_id, name = str(device.get("device")), device_name(device)
+        shown = str(device.get("fingerprint") or "")  # the hub must still hold the key compared
         self.error = None
-        self._call(lambda api: api.approve(device_id),
+        self._call(lambda api: api.approve(device_id, shown),
                    lambda _result: self._changed(N_("{name} was approved: it receives its keys at its next sync."),
                                                  name=name))
 
@@ -259,8 +259,8 @@ class DevicesDialog(QDialog):
         device_id, name = str(device.get("device")), device_name(device)
         self.error = None
         self._call(lambda api: api.revoke(device_id),
-                   lambda _result: self._changed(N_("{name} was revoked and the keys of its scopes were rotated."),
-                                                 name=name))
+                   lambda rotated: self._changed(N_("{name} was revoked; new keys were made for {scopes}."),
+                                                 name=name, scopes=scopes_text(rotated)))
 
     def confirm_approve(self, device: Mapping[str, Any]) -> bool:
         """The fingerprint must match the one on the device's own screen: that is what proves the

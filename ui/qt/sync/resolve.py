@@ -26,7 +26,7 @@ from ui.qt.sync.fields import (
 
 NO_CHOICE = N_("Choose one of the values, or give a new one.")
 EMPTY_VALUE = N_("Type the new value, or choose one of the values.")
-NEW = -1  # the button id of "another value"
+NEW = 9_999  # the button id of "another value" (-1 is "none checked")
 
 
 class ResolveDialog(QDialog):

@@ -20,16 +20,13 @@ from ui.qt.lang import language, ntr, tr, trf
 NEVER, OK, UNREACHABLE, REVOKED, PENDING, NOT_CONFIGURED, FAILED, STOPPED = (
     "never", "ok", "unreachable", "revoked", "pending", "not_configured", "failed", "stopped")
 
+#: The stages ``SyncClient`` reports through ``progress(stage, done, total)``.
 STAGE_LABELS = {
     "status": N_("asking the hub"),
-    "me": N_("asking the hub"),
-    "keys": N_("receiving keys"),
+    "held": N_("opening changes kept aside"),
     "pack": N_("preparing changes"),
     "push": N_("sending"),
     "pull": N_("receiving"),
-    "apply": N_("receiving"),
-    "held": N_("opening held changes"),
-    "publications": N_("receiving the directory and checklists"),
 }
 
 
@@ -92,7 +89,7 @@ def counts_text(state: SyncState) -> str:
 
 
 def last_synced(state: SyncState, now: datetime | None = None) -> str:
-    return trf("last synced {when}", when=ago(state.at, now)) if state.at else tr("never synced")
+    return trf("last synced {when}", when=ago(state.at, now)) if state.at else ""
 
 
 def status_text(state: SyncState, now: datetime | None = None) -> str:
@@ -104,9 +101,9 @@ def status_text(state: SyncState, now: datetime | None = None) -> str:
     if state.kind == PENDING:
         return tr("Waiting for the secretariat to approve this device")
     if state.kind == UNREACHABLE:
-        return trf("Hub unreachable ({last})", last=last_synced(state, now))
-    if state.kind == FAILED:
-        return trf("Sync failed: {reason}", reason=state.detail or tr("unknown reason"))
+        return trf("Hub unreachable ({last})", last=last_synced(state, now)) if state.at else tr("Hub unreachable")
+    if state.kind == FAILED:  # the detail is the whole message ("The hub refused the request …")
+        return state.detail or tr("Sync failed")
     if state.kind == STOPPED:
         return trf("Sync stopped: {counts}", counts=counts_text(state))
     if state.kind == OK and state.at is not None:
@@ -117,6 +114,10 @@ def status_text(state: SyncState, now: datetime | None = None) -> str:
 def progress_text(stage: str, done: int, total: int) -> str:
     msgid = STAGE_LABELS.get(stage)
     what = tr(msgid) if msgid else tr("syncing")
+    lang = language.code
     if total > 0:
-        return trf("Syncing: {what} ({done} of {total})", what=what, done=done, total=total)
+        return trf("Syncing: {what} ({done} of {total})", what=what, done=format_number(done, lang),
+                   total=format_number(total, lang))
+    if done > 0:  # how many there are is not known in advance (the feed is read in pages)
+        return trf("Syncing: {what} ({done})", what=what, done=format_number(done, lang))
     return trf("Syncing: {what}…", what=what)
