@@ -517,8 +517,10 @@ def test_a_supervisor_sees_both_values_with_who_when_and_where_and_resolves(ctx,
     resolve = dialog.resolve_dialog
     options = [resolve.findChild(QRadioButton, f"resolveValue_{i}") for i in range(2)]
     assert all(o.isVisible() for o in options)
-    chosen = next(o for o in options if "مكتب طنجة المتوسط" in plain(o.text()))
-    assert "badr.k" in plain(chosen.text())
+    index = next(i for i, o in enumerate(options) if plain(o.text()) == "مكتب طنجة المتوسط")
+    chosen = options[index]
+    note = plain(resolve.findChild(QLabel, f"resolveValueInfo_{index}").text())
+    assert "badr.k" in note and there.store.device_id[:8] in note
     click(qtbot, resolve.findChild(QPushButton, "resolveConfirm"))  # nothing chosen yet: asked to choose
     assert resolve.findChild(QLabel, "resolveError").text() == tr("Choose one of the values, or give a new one.")
     chosen.setChecked(True)

@@ -50,14 +50,19 @@ class ResolveDialog(QDialog):
         self.question = QLabel(objectName="resolveQuestion", wordWrap=True)
         self.group = QButtonGroup(self)
         self.options: list[QRadioButton] = []
+        self.option_notes: list[QLabel] = []  # who, when, where: under the value, wrapped
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.question)
         for index, _write in enumerate(conflict.writes):
             option = QRadioButton(objectName=f"resolveValue_{index}")
+            note = hint_label(f"resolveValueInfo_{index}")
+            note.setIndent(24)
             self.group.addButton(option, index)
             self.options.append(option)
+            self.option_notes.append(note)
             layout.addWidget(option)
+            layout.addWidget(note)
 
         self.new_option = QRadioButton(objectName="resolveNew")
         self.new_text = QLineEdit(objectName="resolveNewValue")
@@ -148,10 +153,8 @@ class ResolveDialog(QDialog):
         self.retranslate()
 
     # --- language -----------------------------------------------------------------------
-    def option_text(self, write: Any) -> str:
-        return trf("{value} — written by {author}, {when}, on {device}",
-                   value=value_text(write.record_type, write.field, write.value),
-                   author=author_text(write.actor),
+    def option_note(self, write: Any) -> str:
+        return trf("Written by {author} on {when}, on {device}", author=author_text(write.actor),
                    when=when_text(write.written_at), device=self._device(write.dot[0]))
 
     def _device(self, device: str) -> str:
@@ -165,9 +168,10 @@ class ResolveDialog(QDialog):
                                  field=field_label(c.record_type, c.field)))
         self.question.setText(tr("Which value is right? The value you keep replaces every value below, on every "
                                  "device."))
-        for option, write in zip(self.options, c.writes):
-            option.setText(self.option_text(write))
-            option.setAccessibleName(option.text())
+        for option, note, write in zip(self.options, self.option_notes, c.writes):
+            option.setText(value_text(write.record_type, write.field, write.value))
+            note.setText(self.option_note(write))
+            option.setAccessibleName(trf("{value} ({note})", value=option.text(), note=note.text()))
         self.new_option.setText(tr("Another value:"))
         self.new_option.setAccessibleName(tr("Another value"))
         self.new_text.setAccessibleName(tr("The new value"))
