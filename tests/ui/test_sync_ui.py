@@ -27,7 +27,8 @@ from i18n.bidi import strip_isolates
 from uikit import PASSPHRASE, click, make_user, settle, type_text
 from ui import composition
 from ui.qt import window as window_module
-from ui.qt.lang import tr, trf
+from ui.qt.lang import language, tr, trf
+from ui.qt.sync.devices import DevicesModel
 from ui.qt.sync.runner import SyncRunner
 from ui.qt.sync.texts import OK, SyncState, ago, counts_text, status_text
 from ui.qt.window import MainWindow
@@ -548,3 +549,25 @@ def test_a_supervisor_may_type_the_right_value_in_arabic(ctx, qtbot, office_conf
     settle(ctx, qtbot)
     assert StoreSyncState(here.store).conflicts() == []
     assert ctx.services.cases.store.get(Case, case.id).office == "مكتب الناظور"
+
+
+def test_the_lists_pass_the_model_checker(ctx, qtbot, qtmodeltester, office_conflict, monkeypatch):
+    here, _there, _case = office_conflict
+    w = conflicts_page(ctx, qtbot, here)
+    dialog = w.sync.open_conflicts()
+    settle(ctx, qtbot)
+    qtmodeltester.check(dialog.model)
+    qtmodeltester.check(dialog.writes)
+    assert action(w, "actionConflicts").text() == trf("&Conflicts ({count})…", count="1")
+    devices = DevicesModel()
+    devices.set_rows([dict(d) for d in DEVICES])
+    qtmodeltester.check(devices)
+
+
+def test_the_status_follows_a_language_switch(ctx, qtbot, monkeypatch, pseudo_french):
+    with_sync(monkeypatch, FakeSync(configured=False))
+    w = unlocked_window(ctx, qtbot)
+    language.apply("fr")
+    assert status_label(w).text() == tr("Sync not configured") == "⟪Sync not configured⟫"
+    assert action(w, "actionSyncNow").text() == tr("Sync &now")
+    assert w.sync.menu.title() == tr("&Sync")

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
 from app.permissions import Action, allowed
+from i18n.formatting import format_number
 from ui.qt.context import AppContext
 from ui.qt.lang import language, tr, trf
 from ui.qt.sync.conflicts import ConflictsDialog
@@ -121,6 +122,7 @@ class SyncFeatures(QObject):
     def _show_conflicts(self, count: int) -> None:
         self.conflict_count = count
         self.status.show_conflicts(count)
+        self.retranslate()
 
     # --- syncing ------------------------------------------------------------------------
     def sync_now(self) -> None:
@@ -201,7 +203,9 @@ class SyncFeatures(QObject):
         self.sync_action.setToolTip(trf("Send this device's changes to the hub and receive the others' "
                                         "({shortcut})", shortcut=native))
         self.sync_action.setStatusTip(self.sync_action.toolTip())
-        self.conflicts_action.setText(tr("&Conflicts…"))
+        self.conflicts_action.setText(trf("&Conflicts ({count})…", count=format_number(self.conflict_count,
+                                                                                     language.code))
+                                      if self.conflict_count else tr("&Conflicts…"))
         self.conflicts_action.setToolTip(tr("Fields two devices changed at the same time: choose the value to keep"))
         self.devices_action.setText(tr("&Devices…"))
         self.devices_action.setToolTip(tr("Invite, approve and revoke the devices that sync with the hub"))

@@ -103,6 +103,7 @@ class SyncStatusBar(QWidget):
         self.label.setAccessibleName(text)
         warn = not running and self.state.kind in (UNREACHABLE, REVOKED, FAILED)
         self.label.setStyleSheet(WARN_STYLE if warn else "")
+        self.bar.setAccessibleName(tr("Sync progress"))
         self.cancel.setText(tr("Cancel"))
         self.cancel.setAccessibleName(tr("Cancel the sync"))
         self.cancel.setToolTip(tr("Stop after the current step: what was already sent or received is kept"))
