@@ -16,7 +16,8 @@ from i18n.formatting import format_datetime, format_number
 from ui.qt.cases.labels import join
 from ui.qt.lang import language, ntr, tr, trf
 
-#: What the last attempt ran into (``SyncState.kind``).
+#: What the last attempt ran into (``SyncState.kind``); UNKNOWN until the store was read.
+UNKNOWN = "unknown"
 NEVER, OK, UNREACHABLE, REVOKED, PENDING, NOT_CONFIGURED, FAILED, STOPPED = (
     "never", "ok", "unreachable", "revoked", "pending", "not_configured", "failed", "stopped")
 
@@ -34,7 +35,7 @@ STAGE_LABELS = {
 class SyncState:
     """What the status bar says about sync, as facts (no text)."""
 
-    kind: str = NEVER
+    kind: str = UNKNOWN
     at: datetime | None = None  # the last successful sync
     pushed: int = 0
     pulled: int = 0
@@ -94,6 +95,8 @@ def last_synced(state: SyncState, now: datetime | None = None) -> str:
 
 def status_text(state: SyncState, now: datetime | None = None) -> str:
     """The one line of the status bar."""
+    if state.kind == UNKNOWN:
+        return ""
     if state.kind == NOT_CONFIGURED:
         return tr("Sync not configured")
     if state.kind == REVOKED:
