@@ -3,7 +3,8 @@
 The database inside is an encrypted SQLCipher export (same data key), so a backup is as
 safe as the store: it opens with the passphrase of any user who had one at backup time.
 Restoring verifies everything first (manifest, checksums, the passphrase, integrity and
-schema) and only then swaps the files in, keeping the replaced store under ``backups/``.
+schema), makes the copy a new device (``storage.reidentify``) and only then swaps the files
+in, keeping the replaced store under ``backups/``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from storage import migrations
 from storage.database import connect, integrity_problems
 from storage.files import fsync_dir
 from storage.keyfile import KeyFile, unwrap_key
+from storage.reidentify import give_new_identity
+from storage.store import SqlCipherStore
 from storage.vault import DB_NAME, KEYS_NAME, OpenStore, Vault
 
 FORMAT = "himaya-backup"
@@ -83,7 +86,8 @@ def restore_backup(backup: Path, target: Vault, username: str, passphrase: str) 
     """
     with tempfile.TemporaryDirectory(prefix=".himaya-restore-") as tmp:
         staged = Path(tmp)
-        _extract_and_verify(Path(backup), staged, username, passphrase)
+        key = _extract_and_verify(Path(backup), staged, username, passphrase)
+        _as_new_device(staged, key)
         target.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         kept = None
         if target.db_path.exists() or target.keys_path.exists():
@@ -109,7 +113,21 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _extract_and_verify(backup: Path, staged: Path, username: str, passphrase: str) -> None:
+def _as_new_device(staged: Path, key: bytes) -> None:
+    """The restored copy, brought to the current schema, becomes a new device
+    (``storage.reidentify``: the backup's counters are behind what was already synced)."""
+    db = connect(staged / DB_NAME, key)
+    try:
+        migrations.migrate(db)
+        give_new_identity(SqlCipherStore(db))
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    for name in (DB_NAME + "-wal", DB_NAME + "-shm"):
+        (staged / name).unlink(missing_ok=True)
+
+
+def _extract_and_verify(backup: Path, staged: Path, username: str, passphrase: str) -> bytes:
     try:
         archive = zipfile.ZipFile(backup)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -166,3 +184,4 @@ def _extract_and_verify(backup: Path, staged: Path, username: str, passphrase: s
         db.close()
     for name in (DB_NAME + "-wal", DB_NAME + "-shm"):
         (staged / name).unlink(missing_ok=True)
+    return key

@@ -114,8 +114,13 @@ class SyncState:
                     break
                 count += len(raw)
                 upto = seq
-                if relay_scope:  # other devices' writes the secretariat forwards
-                    out += [Outgoing(seq, relay_scope, Write.from_json(item)) for item in raw]
+                if relay_scope is not None:
+                    # Explicit writes: relayed by the secretariat to ``relay_scope``, or (empty)
+                    # a restored store's earlier writes, sent again to their record's scopes.
+                    for item in raw:
+                        write = Write.from_json(item)
+                        targets = [relay_scope] if relay_scope else self._scopes(write.record_type, write.record_id)
+                        out += [Outgoing(seq, target, write) for target in targets]
                     continue
                 writes = [Write(record_type, record_id, name, value, (self.device_id, counter),
                                 tuple(merge_state.expand(supersedes, self.device_id)), written_at, actor or "")

@@ -32,13 +32,13 @@ from storage import migrations
 from storage.database import connect, integrity_problems, verify
 from storage.files import fsync_dir
 from storage.keyfile import DEFAULT_KDF, KdfParams, KeyFile, kdf_from_environment, unwrap_key, wrap_key
+from storage.reidentify import new_device_code
 from storage.store import SqlCipherStore
 from storage.throttle import Throttle
 
 DB_NAME = "himaya.db"
 KEYS_NAME = "keys.json"
 THROTTLE_NAME = "unlock-state.json"
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 log = logging.getLogger(__name__)  # numbers only: see ui/logs.py for what a log may hold
 
 
@@ -141,7 +141,7 @@ class Vault:
         data_key = bytearray(secrets.token_bytes(32))
         store_id = str(uuid.uuid4())
         device_id = str(uuid.uuid4())
-        device_code = "".join(secrets.choice(_CROCKFORD) for _ in range(6))
+        device_code = new_device_code()
         db = connect(self.db_path, bytes(data_key))
         try:
             migrations.migrate(db)

@@ -15,11 +15,20 @@ from app.services.cases import CaseService
 from storage.backup import create_backup, restore_backup
 from storage.vault import DB_NAME, KEYS_NAME, Vault
 
-TABLES = ("meta", "users", "persons", "cases", "risks", "consents", "notes", "outbox", "audit")
+RECORDS = ("users", "persons", "cases", "risks", "consents", "notes")
 
 
 def dump(store) -> dict[str, list[tuple]]:
-    return {t: store.db.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
+    """The records (their dots written out in full), the audit chain and the store's identity."""
+    device = store.device_id
+    out: dict[str, list[tuple]] = {"audit": store.db.execute("SELECT * FROM audit ORDER BY 1").fetchall()}
+    for table in RECORDS:
+        out[table] = [(rid, data, {f: [[device, d] if isinstance(d, int) else d for d in dots]
+                                   for f, dots in json.loads(dots_text).items()})
+                      for rid, data, dots_text in store.db.execute(f"SELECT id, data, dots FROM {table} ORDER BY 1")]
+    out["meta"] = [row for row in store.db.execute("SELECT key, value FROM meta ORDER BY 1")
+                   if row[0] not in ("device_id", "device_code", "restored_from_device")]
+    return out
 
 
 @pytest.fixture
@@ -34,9 +43,22 @@ def backed_up(tmp_path: Path, new_store, store_tools):
         service.record_consent(opened.session, case.id, ConsentKind.SCREENING, ConsentDecision.GIVEN)
     backup = create_backup(opened, tmp_path / "backups-out" / "store.himaya")
     expected = dump(opened.store)
+    expected["device"] = [(opened.store.device_id,)]
     key = bytes(opened._data_key)
     opened.lock()
     return vault, backup, key, expected
+
+
+def assert_restored(restored, expected: dict[str, list[tuple]]) -> None:
+    """The same records (dots named in full); the audit chain goes on with one entry for the
+    copy's new identity (``storage.reidentify``)."""
+    got = dump(restored)
+    assert got["audit"][:len(expected["audit"])] == expected["audit"]
+    assert [row[4] for row in got["audit"][len(expected["audit"]):]] == ["restored"]
+    assert {k: v for k, v in got.items() if k != "audit"} == {
+        k: v for k, v in expected.items() if k not in ("audit", "device")}
+    previous = expected["device"][0][0]
+    assert restored.meta("restored_from_device") == previous and restored.device_id != previous
 
 
 def _rezip(source: Path, target: Path, replace: dict[str, bytes]) -> Path:
@@ -68,7 +90,7 @@ def test_restore_into_a_new_folder_gives_the_same_data(tmp_path: Path, backed_up
     assert sorted(p.name for p in target.folder.iterdir()) == [DB_NAME, KEYS_NAME]
     restored = target.open_with_key(key)
     try:
-        assert dump(restored) == expected
+        assert_restored(restored, expected)
     finally:
         restored.close()
     opened = target.unlock(store_tools.username, store_tools.passphrase)
@@ -152,7 +174,7 @@ def test_restoring_over_a_store_keeps_the_replaced_one(tmp_path: Path, backed_up
         replaced.close()
     now = other.open_with_key(key_a)
     try:
-        assert dump(now) == expected
+        assert_restored(now, expected)
         assert now.db.execute("SELECT 1 FROM cases WHERE id = ?", (case_b.id,)).fetchone() is None
     finally:
         now.close()

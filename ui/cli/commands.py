@@ -319,6 +319,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(_("Restored into {path}.").format(path=vault.folder))
     if kept:
         print(_("The replaced store was kept in {path}.").format(path=kept))
+    print(_("The restored store is a new device: enrol it again before it syncs"
+            " (ask the secretariat to revoke the previous device)."))
     return 0
 
 
