@@ -5,6 +5,8 @@ supervisor and the Devices page of the secretariat."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from i18n.formatting import format_date
 from storage.sync_state import SyncState as StoreSyncState
 from storage.vault import Vault
 from sync.errors import DeviceRevoked, HubRefused, HubUnreachable
+from sync.hub.tls import TlsFiles, create_ca
 from i18n.bidi import strip_isolates
 from uikit import PASSPHRASE, click, make_user, settle, type_text
 from ui import composition
@@ -30,7 +33,7 @@ from ui.qt import window as window_module
 from ui.qt.lang import language, tr, trf
 from ui.qt.sync.devices import DevicesModel
 from ui.qt.sync.runner import SyncRunner
-from ui.qt.sync.texts import OK, SyncState, ago, counts_text, status_text
+from ui.qt.sync.texts import OK, UNREACHABLE, SyncState, ago, counts_text, status_text
 from ui.qt.window import MainWindow
 
 HUB_STATUS = {"hub_url": "https://hub.example:8443", "status": "approved", "device_name": "Tanger Med"}
@@ -571,3 +574,42 @@ def test_the_status_follows_a_language_switch(ctx, qtbot, monkeypatch, pseudo_fr
     assert status_label(w).text() == tr("Sync not configured") == "⟪Sync not configured⟫"
     assert action(w, "actionSyncNow").text() == tr("Sync &now")
     assert w.sync.menu.title() == tr("&Sync")
+
+
+# --- the real sync service, without a hub ---------------------------------------------------------------
+def enrolled_store(ctx, tmp_path, **config: str):
+    """A store enrolled (keys, pinned CA) with a hub on a loopback port where nothing listens."""
+    files = TlsFiles.in_folder(tmp_path / "ca")
+    files.ca_cert.parent.mkdir(parents=True, exist_ok=True)
+    create_ca(files)
+    with socket.socket() as probe:  # a port that was free a moment ago: connecting is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    opened = ctx.vault.create(make_user(), PASSPHRASE)
+    state = StoreSyncState(opened.store)
+    state.set_config(**{"hub_url": f"https://127.0.0.1:{port}", "ca_pem": files.ca_cert.read_text(),
+                        "role": "device", "status": "approved", "device_name": "Tanger Med", **config})
+    state.set_secret("sign", os.urandom(32))
+    state.set_secret("exchange", os.urandom(32))
+    return opened
+
+
+def test_the_real_client_finding_no_hub_says_unreachable(ctx, qtbot, tmp_path):
+    w = conflicts_page(ctx, qtbot, enrolled_store(ctx, tmp_path))
+    assert status_label(w).text() == tr("Not synced yet") and w.sync.runner.automatic
+    action(w, "actionSyncNow").trigger()
+    settle(ctx, qtbot, timeout=30000)
+    assert status_label(w).text() == tr("Hub unreachable") and w.sync.state.kind == UNREACHABLE
+    # Why, for whoever hovers (the client's message read back, in the interface language):
+    assert status_label(w).toolTip() == w.sync.state.detail and "127.0.0.1" in plain(w.sync.state.detail)
+    w.lock()  # the automatic sync is stopped with the window's sync corner
+    assert w.sync is None
+
+
+def test_the_real_client_of_a_revoked_device_says_so_at_unlock_and_after_a_sync(ctx, qtbot, tmp_path):
+    w = conflicts_page(ctx, qtbot, enrolled_store(ctx, tmp_path, status="revoked"))
+    assert status_label(w).text() == tr("This device was revoked: it no longer syncs")
+    assert not w.sync.runner.automatic
+    action(w, "actionSyncNow").trigger()
+    settle(ctx, qtbot)
+    assert status_label(w).text() == tr("This device was revoked: it no longer syncs")

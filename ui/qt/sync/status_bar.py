@@ -101,6 +101,7 @@ class SyncStatusBar(QWidget):
             text = status_text(self.state)
         self.label.setText(text)
         self.label.setAccessibleName(text)
+        self.label.setToolTip("" if running else self.state.detail)  # why it failed, in full
         warn = not running and self.state.kind in (UNREACHABLE, REVOKED, FAILED)
         self.label.setStyleSheet(WARN_STYLE if warn else "")
         self.bar.setAccessibleName(tr("Sync progress"))
