@@ -50,7 +50,10 @@ class SyncFeatures(QObject):
         self.devices_action = self._action("actionDevices", self.open_devices, self.may_enrol)
         bar = window.menuBar()
         before = next((a for a in bar.actions() if a.menu() is not None), None)  # before Help
-        bar.insertMenu(before, self.menu) if before is not None else bar.addMenu(self.menu)
+        if before is not None:
+            bar.insertMenu(before, self.menu)
+        else:
+            bar.addMenu(self.menu)
 
         self.status = SyncStatusBar(self.sync_action)
         self.status.cancel_requested.connect(self.cancel)
@@ -176,11 +179,12 @@ class SyncFeatures(QObject):
     def open_conflicts(self) -> ConflictsDialog | None:
         if not self.conflicts_action.isEnabled():
             return None
-        dialog = self._dialog("conflicts", lambda: ConflictsDialog(self.ctx, self.window))
-        if not getattr(dialog, "_counted", False):
-            dialog.loaded.connect(self._show_conflicts)  # the list is the count
-            dialog._counted = True  # type: ignore[attr-defined]
-        return dialog  # type: ignore[return-value]
+        return self._dialog("conflicts", self._conflicts_dialog)  # type: ignore[return-value]
+
+    def _conflicts_dialog(self) -> ConflictsDialog:
+        dialog = ConflictsDialog(self.ctx, self.window)
+        dialog.loaded.connect(self._show_conflicts)  # what the list shows is the count
+        return dialog
 
     def open_devices(self) -> DevicesDialog | None:
         if not self.devices_action.isEnabled():
