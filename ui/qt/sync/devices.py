@@ -24,6 +24,7 @@ from ui.qt.context import AppContext, Locked
 from ui.qt.lang import language, tr, trf
 from ui.qt.sync.admin import AdminApi, describe_error
 from ui.qt.sync.conflicts import select_row
+from ui.qt.sync.fields import SHORT_ID
 from ui.qt.sync.invite import InviteDialog
 from ui.qt.sync.texts import ago, parse_time
 
@@ -97,6 +98,8 @@ class DevicesModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.FontRole and column in (self.FINGERPRINT, self.DEVICE):
             return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.DEVICE:
+            return isolate_ltr(str(device.get("device") or ""))
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return None
         if column == self.NAME:
@@ -110,7 +113,7 @@ class DevicesModel(QAbstractTableModel):
         if column == self.LAST_SEEN:
             seen = parse_time(device.get("last_seen"))
             return ago(seen) if seen else tr("Never")
-        return isolate_ltr(str(device.get("device") or ""))
+        return isolate_ltr(str(device.get("device") or "")[:SHORT_ID])  # the whole id in the tooltip
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)

@@ -58,7 +58,6 @@ class InviteDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.name_label, self.name)
         form.addRow(self.scopes_label, self.scopes)
-        form.addRow("", self.scopes_hint)
 
         self.code_box = QWidget(objectName="inviteCodeBox")
         self.code_label = QLabel(objectName="inviteCodeLabel")
@@ -92,6 +91,7 @@ class InviteDialog(QDialog):
         self.cancel.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.scopes_hint)  # under the form, full width: a wrapped label in a form row gets cut
         layout.addWidget(self.error)
         layout.addWidget(self.code_box)
         layout.addStretch(1)
@@ -135,6 +135,7 @@ class InviteDialog(QDialog):
         self.create.setVisible(False)
         self.cancel.setDefault(True)
         self.retranslate()
+        self.adjustSize()  # room for the code and what to do with it
         self.code.setFocus()
         self.code.selectAll()
         self.invited.emit(name)
