@@ -232,7 +232,9 @@ def _v8(db: sqlcipher3.Connection) -> None:
     kept once packed (``sync_envelopes``: resent until acknowledged, and bundled); the
     envelopes of other devices applied (``sync_applied``) or waiting for a key
     (``sync_held``) make receiving idempotent. ``sync_cursors`` holds the outbox row packed
-    up to, the envelope pushed up to and the hub's feed position.
+    up to, the envelope pushed up to and the hub's feed position (and the audit entry packed
+    up to). ``remote_audit`` keeps, on the secretariat's device, the audit entries other
+    devices sent (each entry's JSON, as chained on its device).
     """
     _script(db, """
         ALTER TABLE outbox ADD COLUMN actor TEXT;
@@ -257,6 +259,8 @@ def _v8(db: sqlcipher3.Connection) -> None:
         CREATE TABLE conflicts (record_type TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,
             case_id TEXT, scope_id TEXT, PRIMARY KEY (record_type, record_id, field)) WITHOUT ROWID;
         CREATE INDEX conflicts_scope ON conflicts(scope_id, case_id);
+        CREATE TABLE remote_audit (device TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
+            PRIMARY KEY (device, seq)) WITHOUT ROWID;
         """)
 
 

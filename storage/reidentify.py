@@ -54,7 +54,9 @@ def give_new_identity(store: SqlCipherStore) -> tuple[str, str]:
             for seq, record_type, record_id, written_at, writes, actor in rows])
         for table in ("sync_secrets", "sync_scope_keys", "sync_certificates", "sync_envelopes"):
             db.execute(f"DELETE FROM {table}")
-        db.execute("DELETE FROM sync_cursors WHERE name IN ('packed_upto', 'pushed_upto')")
+        # The whole audit trail goes again, under the new device's audit scope, so the
+        # secretariat can check its chain from the first entry.
+        db.execute("DELETE FROM sync_cursors WHERE name IN ('packed_upto', 'pushed_upto', 'audit_packed')")
         db.execute("DELETE FROM sync_config WHERE key IN ('status', 'certificate', 'last_result', 'last_sync_at')")
         db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                        [("device_id", new), ("device_code", code), ("restored_from_device", old)])

@@ -302,6 +302,12 @@ class SqlCipherStore:
         for row in cursor:
             yield _entry(row)
 
+    def audit_after(self, seq: int, limit: int) -> list[AuditEntry]:
+        """The audit entries after ``seq``, oldest first (at most ``limit``)."""
+        return [_entry(row) for row in self.db.execute(
+            "SELECT seq, at, actor_id, device_id, action, record_type, record_id, details, prev_hash, hash"
+            " FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", (seq, max(1, limit)))]
+
     def outbox(self, after_seq: int = 0) -> Iterator[FieldWrite]:
         """The field writes waiting to be sent, oldest first (dots written out in full)."""
         rows = self.db.execute(

@@ -12,7 +12,9 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from app.domain.audit import AuditAction, AuditEvent
+from app.domain.audit import (
+    AUDIT_SCOPE_PREFIX, AuditAction, AuditEntry, AuditEvent, audit_scope, entry_from_json, entry_to_json,
+)
 from app.merge import Register, Write
 from app.ports import ApplyResult, Conflict, Outgoing
 from storage import merge_state, sync_scope
@@ -24,7 +26,10 @@ from storage.tables import BY_RECORD_TYPE
 CONFIG_KEYS = ("hub_url", "ca_pem", "realm_id", "realm_public", "device_name", "role", "status",
                "last_sync_at", "last_result", "certificate")
 
-_PACKED, _PUSHED, _FEED = "packed_upto", "pushed_upto", "feed"
+_PACKED, _PUSHED, _FEED, _AUDIT_PACKED = "packed_upto", "pushed_upto", "feed", "audit_packed"
+
+#: The record type and field of an audit entry sent to the secretariat (never a record).
+AUDIT_RECORD, AUDIT_FIELD = "audit", "entry"
 
 #: Tables of records that belong to a case through ``case_id`` (they follow it on a transfer).
 _CASE_CHILDREN = tuple(t for t in BY_RECORD_TYPE.values() if "case_id" in t.columns)
@@ -143,15 +148,34 @@ class SyncState:
                     out += [Outgoing(seq, moved_to, w) for w in self._whole_case(record_id, authors)]
             return out, upto
 
+    def pending_audit(self, limit: int) -> tuple[list[Outgoing], int]:
+        """The next audit entries not packed yet (at most ``limit``), each as a write of the
+        device's own audit scope, and the last audit seq covered. Only the secretariat holds
+        that scope's key besides this device: other devices never read who viewed what."""
+        with self.store._lock:
+            upto = self._cursor(_AUDIT_PACKED)
+            entries = self.store.audit_after(upto, limit)
+        scope = audit_scope(self.device_id)
+        out = [Outgoing(entry.seq, scope, Write(AUDIT_RECORD, f"{self.device_id}:{entry.seq}", AUDIT_FIELD,
+                                               entry_to_json(entry), (self.device_id, entry.seq),
+                                               written_at=entry.event.at.isoformat()))
+               for entry in entries]
+        return out, (entries[-1].seq if entries else upto)
+
     def next_envelope_seq(self) -> int:
         return int(self._rows("SELECT coalesce(max(seq), 0) FROM sync_envelopes")[0][0]) + 1
 
-    def save_envelopes(self, envelopes: list[tuple[int, str, int, str]], packed_upto: int) -> None:
-        """Keep packed envelopes and move the outbox cursor past what they hold, at once."""
+    def save_envelopes(self, envelopes: list[tuple[int, str, int, str]], packed_upto: int | None,
+                       audit_upto: int | None = None) -> None:
+        """Keep packed envelopes and move the outbox cursor (and the audit one) past what
+        they hold, at once."""
         with self.store.transaction() as uow:
             uow.db.executemany("INSERT INTO sync_envelopes (seq, scope, epoch, envelope) VALUES (?, ?, ?, ?)",
                                [(int(s), scope, int(e), text) for s, scope, e, text in envelopes])
-            self._move_cursor(uow, _PACKED, packed_upto, forward_only=True)
+            if packed_upto is not None:
+                self._move_cursor(uow, _PACKED, packed_upto, forward_only=True)
+            if audit_upto is not None:
+                self._move_cursor(uow, _AUDIT_PACKED, audit_upto, forward_only=True)
 
     def unsent(self, limit: int) -> list[tuple[int, str]]:
         return [(seq, text) for seq, text in self._rows(
@@ -192,9 +216,10 @@ class SyncState:
             if done:
                 result = ApplyResult(0, 0, 0)
             else:
-                kept = list(writes)
+                kept, refused = self._split_audit(uow, device, scope, writes)
                 if scope is not None:
-                    kept, refused = sync_scope.within_scope(uow.db, scope, kept)
+                    kept, outside = sync_scope.within_scope(uow.db, scope, kept)
+                    refused += outside
                     sync_scope.note_moves(uow.db, kept)
                 result = uow.apply_remote(kept)
                 result = result._replace(ignored=result.ignored + len(refused))
@@ -211,6 +236,34 @@ class SyncState:
             if cursor is not None:
                 self._move_cursor(uow, _FEED, cursor)
         return result
+
+    def _split_audit(self, uow: UnitOfWork, device: str, scope: str | None,
+                     writes: list[Write]) -> tuple[list[Write], list[Write]]:
+        """The writes of an envelope that may touch records, and those refused; the audit
+        entries of ``device`` are kept aside in ``remote_audit`` (the secretariat only, from
+        the device's own audit scope, each entry once). Nothing of an audit scope, and no
+        audit entry, ever reaches the records."""
+        own_scope = scope == audit_scope(device)
+        audit_scoped = own_scope or (scope or "").startswith(AUDIT_SCOPE_PREFIX)
+        kept, refused, rows = [], [], []
+        secretariat = self._relays()
+        for write in writes:
+            if write.record_type != AUDIT_RECORD:
+                (refused if audit_scoped else kept).append(write)
+                continue
+            entry = _received_entry(write, device) if own_scope and secretariat else None
+            if entry is None:
+                refused.append(write)
+            else:
+                rows.append((device, entry.seq, json.dumps(write.value, sort_keys=True, ensure_ascii=False)))
+        if rows:
+            uow.db.executemany("INSERT OR IGNORE INTO remote_audit (device, seq, entry) VALUES (?, ?, ?)", rows)
+        return kept, refused
+
+    def remote_audit(self) -> list[tuple[str, AuditEntry]]:
+        """The audit entries other devices sent (the secretariat), by device and seq."""
+        return [(device, entry_from_json(json.loads(text))) for device, text in self._rows(
+            "SELECT device, entry FROM remote_audit ORDER BY device, seq")]
 
     def _relays(self) -> bool:
         """Only the secretariat, which holds every scope's key, relays between scopes."""
@@ -352,6 +405,17 @@ class _Authors:
             self._known[item_counter] = (written_at, actor or "",
                                          tuple(merge_state.expand(supersedes, self.device_id)))
         return self._known.get(counter)
+
+
+def _received_entry(write: Write, device: str) -> AuditEntry | None:
+    """The audit entry a write of ``device`` carries, when it names itself consistently."""
+    if write.field != AUDIT_FIELD or not isinstance(write.value, dict):
+        return None
+    try:
+        entry = entry_from_json(write.value)
+    except ValueError:
+        return None
+    return entry if write.record_id == f"{device}:{entry.seq}" else None
 
 
 def _now() -> datetime:

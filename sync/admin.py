@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from app.domain.audit import AUDIT_SCOPE_PREFIX, audit_scope
 from app.domain.user import Session
 from app.permissions import Action, require
 from sync.device import TransportFactory, identity, transport_for, utc_now
@@ -85,9 +86,13 @@ def invite(state: Any, name: str, scopes: Iterable[str], *, session: Session, tt
 
 def check_scope(scope: str) -> str:
     try:
-        return check_id(scope, "scope")
+        check_id(scope, "scope")
     except ValueError as exc:
         raise SyncError(detail=str(exc)) from None
+    if scope.startswith(AUDIT_SCOPE_PREFIX):
+        # A device's audit scope is given at its approval, to it alone.
+        raise SyncError(detail=f"scope {scope}: scopes starting with {AUDIT_SCOPE_PREFIX} hold audit entries")
+    return scope
 
 
 def devices(state: Any, *, session: Session, transport: TransportFactory = transport_for) -> list[Device]:
@@ -116,7 +121,13 @@ def _epoch_keys(state: Any, scope: str, create: bool) -> dict[int, bytes]:
 
 def approve(state: Any, device: str, *, session: Session, expect_fingerprint: str | None = None,
             transport: TransportFactory = transport_for) -> Device:
-    """Certify a pending device and give it every epoch key of its scopes (old envelopes stay readable)."""
+    """Certify a pending device and give it every epoch key of its scopes (old envelopes stay readable).
+
+    The device also gets a scope of its own, ``audit:<device>``, for its audit entries: its
+    key is wrapped for that device only, and the secretariat holds it like every key, so no
+    other device of the team reads who viewed or exported which case. Approving a device
+    again (one approved before audit scopes existed) adds it.
+    """
     me, realm_key = _secretariat(state, session)
     with transport(state) as hub:
         target = _find(hub, device)
@@ -124,12 +135,13 @@ def approve(state: Any, device: str, *, session: Session, expect_fingerprint: st
             raise SyncError(detail=f"device {device} is {target.status}, not pending")
         if expect_fingerprint and expect_fingerprint.strip().upper() != target.fingerprint.upper():
             raise SyncError(detail=f"device {device} shows fingerprint {target.fingerprint}, not the one expected")
+        scopes = tuple(dict.fromkeys((*target.scopes, audit_scope(device))))
         cert = issue_certificate(realm_key, realm=me.realm_id, device=device, name=target.name[:120],
                                  sign_public=unb64(target.sign_public, "signing key", 32),
                                  exchange_public=unb64(target.exchange_public, "exchange key", 32),
-                                 role="device", scopes=target.scopes, issued_at=utc_now())
+                                 role="device", scopes=scopes, issued_at=utc_now())
         wrapped = []
-        for scope in target.scopes:
+        for scope in scopes:
             for epoch, key in sorted(_epoch_keys(state, scope, create=True).items()):
                 wrapped.append({"scope": scope, "epoch": epoch, "wrapped": wrap_key(
                     key, target.exchange_public, realm=me.realm_id, device=device, scope=scope, epoch=epoch)})

@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+from app.domain.audit import audit_scope
 from sync import receive
 from sync.device import Identity, TransportFactory, identity, transport_for, utc_now
 from sync.errors import DevicePending, DeviceRevoked, HubRefused, HubUnreachable, NotEnrolled, SyncError
@@ -206,6 +207,10 @@ class _Run:
 
     # --- pack: outbox -> sealed envelopes, saved before anything is sent ------------------
     def pack(self) -> None:
+        self._pack_outbox()
+        self._pack_audit()
+
+    def _pack_outbox(self) -> None:
         while True:
             self.check()
             outgoing, upto = self.state.pending(PACK_WRITES)
@@ -230,6 +235,23 @@ class _Run:
             self.progress("pack", self.packed, 0)
             if blocked is not None:
                 return
+
+    def _pack_audit(self) -> None:
+        """This device's audit entries, after the outbox, under its own audit scope (read by the
+        secretariat only). A device approved before audit scopes existed has none: nothing goes."""
+        scope = audit_scope(self.me.device)
+        keys = self.state.scope_keys()
+        if not _can_seal(scope, keys, self.me.certificate(self.state.config())):
+            return
+        while True:
+            self.check()
+            outgoing, upto = self.state.pending_audit(PACK_WRITES)
+            if not outgoing:
+                return
+            envelopes = self._seal(outgoing, keys)
+            self.state.save_envelopes(envelopes, None, audit_upto=upto)
+            self.packed += len(envelopes)
+            self.progress("pack", self.packed, 0)
 
     def _seal(self, outgoing: list[Any], keys: dict[tuple[str, int], bytes]) -> list[tuple[int, str, int, str]]:
         """Envelopes of ``outgoing``, per scope in order of first appearance, under each

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.domain.audit import AUDIT_SCOPE_PREFIX
 from sync.device import Identity
 from sync.protocol import (
     DeviceCertificate, Envelope, ProtocolError, canonical, open_envelope, parse_certificate, parse_envelope,
@@ -82,6 +83,9 @@ class Receiver:
             self.refused.append(str(exc))
             return "skipped"  # the cursor moves on: an unreadable item can never become readable
         if envelope.device == self.me.device or envelope.realm != self.me.realm_id:
+            return "skipped"
+        if envelope.scope.startswith(AUDIT_SCOPE_PREFIX) and self.me.role != "secretariat":
+            # Another device's audit entries (in a bundle it made): for the secretariat only.
             return "skipped"
         if self.state.applied(envelope.device, envelope.seq):
             return "skipped"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from app.domain.audit import AUDIT_SCOPE_PREFIX
 from app.domain.user import Session
 from app.permissions import Action, require
 from app.screening.checklist import ChecklistLibrary, load_checklist
@@ -37,7 +38,7 @@ class SyncStatus(admin.Fields):
     last_result: str
     held: int
     conflicts: int
-    scopes: tuple[str, ...]  # scopes whose keys this device holds
+    scopes: tuple[str, ...]  # scopes of case work whose keys this device holds (not the audit scopes)
 
 
 #: Run after each sync: puts the publications received in effect; returns warnings (refusals).
@@ -63,7 +64,8 @@ class SyncService:
             role=config.get("role", ""), status=config.get("status", ""), realm=config.get("realm_id", ""),
             last_sync_at=config.get("last_sync_at", ""), last_result=config.get("last_result", ""),
             held=len(self.state.held()), conflicts=len(self.state.conflicts()),
-            scopes=tuple(sorted({scope for scope, _epoch in self.state.scope_keys()})))
+            scopes=tuple(sorted({scope for scope, _epoch in self.state.scope_keys()
+                                 if not scope.startswith(AUDIT_SCOPE_PREFIX)})))
 
     def configured(self) -> bool:
         """True once this device is enrolled with a hub (even if since revoked)."""

@@ -134,3 +134,76 @@ def verify_chain(entries: Iterable[AuditEntry]) -> ChainReport:
         expected_seq = entry.seq + 1
     return ChainReport(count, None, None)
 
+
+
+# --- audit entries received from other devices (the secretariat) ----------------------------
+
+AUDIT_SCOPE_PREFIX = "audit:"
+
+
+def audit_scope(device_id: str) -> str:
+    """The sync scope of one device's audit entries: only that device and the secretariat hold its key."""
+    return AUDIT_SCOPE_PREFIX + device_id
+
+
+def entry_to_json(entry: AuditEntry) -> dict[str, Any]:
+    """An entry as it travels to the secretariat: everything its hash covers, and the links."""
+    event = entry.event
+    return {"seq": entry.seq, "at": event.at.isoformat(), "actor_id": event.actor_id,
+            "device_id": event.device_id, "action": event.action, "record_type": event.record_type,
+            "record_id": event.record_id, "details": dict(event.details), "prev_hash": entry.prev_hash,
+            "hash": entry.hash}
+
+
+def entry_from_json(raw: Mapping[str, Any]) -> AuditEntry:
+    """The entry of ``entry_to_json``; ``ValueError`` when it does not read as one."""
+    try:
+        seq, details = raw["seq"], raw["details"]
+        texts = {name: raw[name] for name in ("at", "device_id", "action", "prev_hash", "hash")}
+        optional = {name: raw[name] for name in ("actor_id", "record_type", "record_id")}
+        at = datetime.fromisoformat(texts["at"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"an audit entry lacks or garbles {exc}") from None
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1 or not isinstance(details, dict):
+        raise ValueError("an audit entry has a bad sequence number or details")
+    if not all(isinstance(v, str) for v in texts.values()) or not all(
+            v is None or isinstance(v, str) for v in optional.values()):
+        raise ValueError("an audit entry has a field that is not text")
+    event = AuditEvent(action=texts["action"], at=at, actor_id=optional["actor_id"], device_id=texts["device_id"],
+                       record_type=optional["record_type"], record_id=optional["record_id"], details=details)
+    return AuditEntry(seq, event, texts["prev_hash"], texts["hash"])
+
+
+#: Why a received chain does not verify (``ReceivedChain.problem``).
+MISSING, LINK_BROKEN, ALTERED = "missing", "link", "altered"
+
+
+@dataclass(frozen=True)
+class ReceivedChain:
+    """The check of one device's entries as received: ``first_broken`` is the first entry
+    that does not hold or, when ``problem`` is ``MISSING``, the first one missing."""
+
+    checked: int
+    first_broken: int | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken is None
+
+
+def verify_received(entries: Iterable[AuditEntry]) -> ReceivedChain:
+    """Recompute the chain of the entries received from one device, in seq order from the
+    first: a gap in the numbers, a link to the wrong previous hash or a content that does
+    not hash to its stored hash names its entry."""
+    prev, expected, count = GENESIS, 1, 0
+    for entry in sorted(entries, key=lambda e: e.seq):
+        if entry.seq != expected:
+            return ReceivedChain(count, expected, MISSING)
+        count += 1
+        if entry.prev_hash != prev:
+            return ReceivedChain(count, entry.seq, LINK_BROKEN)
+        if chain_hash(prev, entry.event, entry.seq) != entry.hash:
+            return ReceivedChain(count, entry.seq, ALTERED)
+        prev, expected = entry.hash, entry.seq + 1
+    return ReceivedChain(count, None, None)

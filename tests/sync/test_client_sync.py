@@ -104,7 +104,8 @@ def test_an_approved_device_gets_its_keys_and_certificate_at_its_first_sync(net:
     net.sync(net.a)
     after = net.a.sync.status()
     assert after.status == "approved" and after.scopes == ("north",) and after.last_result
-    assert json.loads(net.a.sync.state.config()["certificate"])["scopes"] == ["north"]
+    a_device = after.device  # its own audit scope too: its audit entries go to the secretariat only
+    assert json.loads(net.a.sync.state.config()["certificate"])["scopes"] == ["north", f"audit:{a_device}"]
     # the secretariat kept the scope key it made and sees both devices approved
     assert ("north", 1) in net.sec.sync.state.scope_keys()
     assert net.sec.sync.state.scope_keys()[("north", 1)] == net.a.sync.state.scope_keys()[("north", 1)]
@@ -185,7 +186,7 @@ def test_a_sync_cut_before_or_after_the_push_loses_and_doubles_nothing(net: Net)
     _CutAfterSending.cut[:] = ["before"]
     assert "cut before sending" in (faulty.sync().error or "")
     saved = net.a.sync.state.unsent(100)
-    assert len(saved) == 1  # sealed and saved, not sent
+    assert len(saved) == 2  # the case and its audit entries, sealed and saved, not sent
     _CutAfterSending.cut[:] = ["after"]
     assert "cut after sending" in (faulty.sync().error or "")
     assert net.a.sync.state.unsent(100) == saved  # the same bytes wait to be sent again
@@ -206,7 +207,7 @@ def test_a_sync_cut_before_or_after_the_push_loses_and_doubles_nothing(net: Net)
 def test_a_revoked_device_erases_its_keys_and_the_others_move_to_a_new_epoch(net: Net) -> None:
     net.sync(net.a, net.b)
     b_device = net.b.sync.status().device
-    assert net.sec.sync.revoke(b_device) == ["north"]
+    assert net.sec.sync.revoke(b_device) == [f"audit:{b_device}", "north"]
     result = net.b.sync.sync()
     assert result.status == "revoked" and result.error
     state = net.b.sync.state
@@ -217,8 +218,8 @@ def test_a_revoked_device_erases_its_keys_and_the_others_move_to_a_new_epoch(net
     assert net.a.sync.state.scope_keys()[("north", 2)] == net.sec.sync.state.scope_keys()[("north", 2)]
     case = _register(net.a)
     net.sync(net.a)
-    newest = net.a.sync.state.envelopes_since(1)[-1][1]
-    assert parse_envelope(json.loads(newest)).epoch == 2
+    newest = [parse_envelope(json.loads(text)) for _seq, text in net.a.sync.state.envelopes_since(1)]
+    assert [e.epoch for e in newest if e.scope == "north"][-1] == 2
     net.sync(net.sec)
     assert _case(net.sec, case.id) is not None  # the secretariat reads the new epoch
 

@@ -17,7 +17,9 @@ from app.domain.user import User
 from app.domain.values import STATE_LABELS, CaseState, ClosureReason, ConsentDecision, ConsentKind, OverrideBasis, Role, Sex
 from app.errors import NotFound, StoreExists
 from app.ports import CaseQuery
+from app.domain.audit import ALTERED, LINK_BROKEN, MISSING
 from app.services import audit as audit_service
+from storage.sync_state import SyncState
 from ui.cli import export_commands, referral_commands, screening_commands, search_commands
 from ui.cli.session import CliError, _, read_secret, unlocked
 from ui.composition import Services, vault_at
@@ -285,6 +287,31 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_audit_devices(args: argparse.Namespace) -> int:
+    """The secretariat: each device's audit entries received by sync, and whether its chain holds."""
+    with unlocked(args) as svc:
+        state = SyncState(svc.opened.store)
+        found = audit_service.devices(state, svc.session)
+        secretariat = state.config().get("role") == "secretariat"
+    if args.json:
+        _out([{"device": d.device, "entries": d.entries, "first_at": d.first_at, "last_at": d.last_at,
+               "intact": d.chain.ok, "first_broken": d.chain.first_broken, "problem": d.chain.problem}
+              for d in found])
+        return 0 if all(d.chain.ok for d in found) else 1
+    if not found:
+        print(_("No audit entries received from other devices yet.") if secretariat else
+              _("Only the secretariat's device receives the audit entries of other devices."))
+        return 0
+    problems = {MISSING: _("missing entries from {seq}"), LINK_BROKEN: _("link to the previous entry broken at {seq}"),
+                ALTERED: _("entry {seq} altered")}
+    for d in found:
+        state_text = _("chain intact") if d.chain.ok else _("chain BROKEN: {problem}").format(
+            problem=problems[d.chain.problem or MISSING].format(seq=d.chain.first_broken))
+        print(_("{device}: {count} entries, {first} to {last}; {state}").format(
+            device=d.device, count=d.entries, first=d.first_at, last=d.last_at, state=state_text))
+    return 0 if all(d.chain.ok for d in found) else 1
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     with unlocked(args) as svc:
         problems = svc.opened.vault.check(svc.opened)
@@ -414,6 +441,9 @@ def register(sub: Any, _: Callable[[str], str]) -> None:
     audit = add("audit", lambda a: 2, _("the audit trail")).add_subparsers(dest="audit_command", required=True,
                                                                            metavar="ACTION")
     add("verify", cmd_audit_verify, _("verify the hash chain; names the first broken link"), audit)
+    p = add("devices", cmd_audit_devices, _("the secretariat: audit entries received from each device, "
+                                            "and whether each chain holds"), audit)
+    p.add_argument("--json", action="store_true", help=_("as JSON"))
 
     add("check", cmd_check, _("check every page of the store and the audit trail"))
     add("backup", cmd_backup, _("write an encrypted backup file")).add_argument("out")
