@@ -23,6 +23,7 @@ from typing import Any, Callable
 from app.domain.audit import audit_scope
 from sync import receive
 from sync.device import Identity, TransportFactory, identity, transport_for, utc_now
+from sync import errors
 from sync.errors import DevicePending, DeviceRevoked, HubRefused, HubUnreachable, NotEnrolled, SyncError
 from sync.protocol import (
     PUBLICATION_KINDS, ProtocolError, canonical, parse_certificate, public_bytes, seal, unb64, unwrap_key,
@@ -51,9 +52,12 @@ class SyncResult:
     conflicts: int = 0  # open conflicts after the sync
     held: int = 0  # envelopes kept aside (no key yet, unknown signer …)
     status: str = ""  # the device's status at the hub: pending, approved, revoked
-    error: str | None = None
+    error: str | None = None  # the detail, in English (the command line prints it)
     cancelled: bool = False
     packed: int = 0  # envelopes sealed from local changes
+    #: what stood in the way, as one of the codes of ``sync.errors`` (UNREACHABLE, REFUSED …),
+    #: set whenever ``error`` is; front ends word it from the code, never from ``error``
+    error_code: str | None = None
 
 
 _LOCKS: dict[str, threading.Lock] = {}  # one sync at a time per device, whoever asks
@@ -67,12 +71,13 @@ class SyncClient:
     def sync(self, progress: Progress | None = None, cancel: Cancel | None = None) -> SyncResult:
         config = self.state.config()
         if config.get("status") == "revoked":
-            return self._finish(SyncResult(status="revoked", error=DeviceRevoked().render()))
+            return self._finish(SyncResult(status="revoked", error=DeviceRevoked().render(),
+                                           error_code=errors.REVOKED))
         me = identity(self.state)  # NotEnrolled propagates: there is nothing to sync with
         lock = _LOCKS.setdefault(me.device, threading.Lock())
         if not lock.acquire(blocking=False):
             return SyncResult(status=config.get("status", ""), error=SyncError(
-                detail="another sync of this device is running").render())
+                detail="another sync of this device is running").render(), error_code=errors.BUSY)
         try:
             run = _Run(self.state, me, progress or _quiet, cancel or _never)
             transport = self._factory(self.state)
@@ -85,14 +90,15 @@ class SyncClient:
         except DeviceRevoked:
             self.state.erase_keys()
             self.state.set_config(status="revoked")
-            result = replace(run.result(), status="revoked", error=DeviceRevoked().render())
+            result = replace(run.result(), status="revoked", error=DeviceRevoked().render(),
+                             error_code=errors.REVOKED)
         except DevicePending as exc:
             self.state.set_config(status="pending")
-            result = replace(run.result(), status="pending", error=exc.render())
+            result = replace(run.result(), status="pending", error=exc.render(), error_code=errors.PENDING)
         except (HubUnreachable, HubRefused, SyncError) as exc:
-            result = replace(run.result(), error=exc.render())
+            result = replace(run.result(), error=exc.render(), error_code=errors.code_of(exc))
         except ProtocolError as exc:  # an answer or a saved envelope that does not follow the protocol
-            result = replace(run.result(), error=SyncError(detail=str(exc)).render())
+            result = replace(run.result(), error=SyncError(detail=str(exc)).render(), error_code=errors.PROTOCOL)
         finally:
             lock.release()
         return self._finish(result)
@@ -104,7 +110,8 @@ class SyncClient:
             summary = f"cancelled: sent {result.pushed}, received {result.pulled}"
         else:
             summary = f"sent {result.pushed}, received {result.pulled}, conflicts {result.conflicts}"
-        self.state.set_config(last_sync_at=utc_now(), last_result=summary[:200])
+        self.state.set_config(last_sync_at=utc_now(), last_result=summary[:200],
+                              last_error_code=result.error_code or "")
         return result
 
 
@@ -124,13 +131,20 @@ class _Run:
         self.status = me.status
         self.pushed = self.pulled = self.packed = 0
         self.warnings: list[str] = []
+        self.warning_codes: list[str] = []  # one per warning, in step with it
         self.receiver = receive.Receiver(state, me)
 
     def result(self) -> SyncResult:
         return SyncResult(pushed=self.pushed, pulled=self.pulled + self.receiver.applied_count,
                           conflicts=len(self.state.conflicts()), held=len(self.state.held()),
                           status=self.status, packed=self.packed,
-                          error="; ".join(self.warnings) or None)
+                          error="; ".join(self.warnings) or None,
+                          error_code=self.warning_codes[0] if self.warning_codes else None)
+
+    def warn(self, code: str, text: str) -> None:
+        """Something the sync went past (it goes on): said in the result."""
+        self.warnings.append(text)
+        self.warning_codes.append(code)
 
     def check(self) -> None:
         if self.cancel():
@@ -179,10 +193,10 @@ class _Run:
         try:
             cert = parse_certificate(raw, self.me.realm_public)
         except ProtocolError as exc:
-            self.warnings.append(str(exc))
+            self.warn(errors.PROTOCOL, str(exc))
             return
         if cert.device != self.me.device or cert.sign_public != public_bytes(self.me.signer):
-            self.warnings.append("the hub's certificate for this device names other keys")
+            self.warn(errors.PROTOCOL, "the hub's certificate for this device names other keys")
             return
         text = canonical(cert.to_json()).decode()
         if config.get("certificate") != text:
@@ -201,7 +215,7 @@ class _Run:
                 key = unwrap_key(wrapped, self.me.exchange, realm=self.me.realm_id, device=self.me.device,
                                  scope=scope, epoch=epoch)
             except ProtocolError as exc:
-                self.warnings.append(str(exc))
+                self.warn(errors.PROTOCOL, str(exc))
                 continue
             self.state.put_scope_key(scope, epoch, key)
 
@@ -224,7 +238,7 @@ class _Run:
             if blocked is not None:
                 # A scope this device may not write to or holds no key for (yet): pack the rows
                 # before it, keep it and what follows in the outbox, in order, until that changes.
-                self.warnings.append(f"no key for scope {blocked[1]} yet: changes wait on this device")
+                self.warn(errors.KEYS_MISSING, f"no key for scope {blocked[1]} yet: changes wait on this device")
                 outgoing = [item for item in outgoing if item[0] < blocked[0]]
                 upto = blocked[0] - 1
                 if not outgoing:
@@ -355,7 +369,7 @@ class _Run:
                 verify_publication(self.me.realm_public, self.me.realm_id, kind, version, payload,
                                    pub["signature"])
             except (KeyError, TypeError, ValueError) as exc:  # ProtocolError is a ValueError
-                self.warnings.append(f"the published {kind} was refused: {exc}")
+                self.warn(errors.PUBLICATION_REFUSED, f"the published {kind} was refused: {exc}")
                 continue
             known = json.loads(config.get(f"publication_{kind}") or "{}").get("version", 0)
             if version > known:

@@ -10,6 +10,18 @@ from __future__ import annotations
 from app.errors import HimayaError
 from app.text import N_
 
+#: What kind of failure a sync met (``SyncResult.error_code``), for front ends to word it in
+#: their own language; ``SyncResult.error`` keeps the English detail.
+UNREACHABLE = "unreachable"  # nothing reached the hub, or no answer came back
+REFUSED = "refused"  # the hub answered with an error
+REVOKED = "revoked"  # the secretariat revoked this device
+PENDING = "pending"  # the secretariat has not approved this device yet
+PROTOCOL = "protocol"  # an answer, a certificate or a saved envelope that breaks the protocol
+BUSY = "busy"  # another sync of this device is running
+KEYS_MISSING = "keys_missing"  # changes wait: no key for their scope yet
+PUBLICATION_REFUSED = "publication_refused"  # a published directory or checklist failed its checks
+FAILED = "failed"  # any other sync error
+
 
 class SyncError(HimayaError):
     template = N_("Sync failed: {detail}")
@@ -57,3 +69,18 @@ class BundleRefused(SyncError):
 
 class UnknownDevice(SyncError):
     template = N_("The hub knows no device {device}.")
+
+
+def code_of(exc: BaseException) -> str:
+    """The ``SyncResult.error_code`` of a failure the client caught."""
+    if isinstance(exc, HubUnreachable):
+        return UNREACHABLE
+    if isinstance(exc, DeviceRevoked):
+        return REVOKED
+    if isinstance(exc, DevicePending):
+        return PENDING
+    if isinstance(exc, HubRefused):
+        return PROTOCOL if exc.code == "malformed_answer" else REFUSED
+    if isinstance(exc, ValueError):  # sync.protocol.ProtocolError
+        return PROTOCOL
+    return FAILED

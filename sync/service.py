@@ -19,7 +19,7 @@ from app.domain.user import Session
 from app.permissions import Action, require
 from app.screening.checklist import ChecklistLibrary, load_checklist
 from app.services.referrals import load_directory_file
-from sync import admin, enrolment
+from sync import admin, enrolment, errors
 from sync.client import Cancel, Progress, SyncClient, SyncResult
 from sync.device import TransportFactory, device_id_of, transport_for
 from sync.device_bundles import Exported, Imported, export_bundle, import_bundle
@@ -39,6 +39,7 @@ class SyncStatus(admin.Fields):
     held: int
     conflicts: int
     scopes: tuple[str, ...]  # scopes of case work whose keys this device holds (not the audit scopes)
+    last_error_code: str = ""  # what stood in the way of the last sync (``SyncResult.error_code``), or ""
 
 
 #: Run after each sync: puts the publications received in effect; returns warnings (refusals).
@@ -65,7 +66,8 @@ class SyncService:
             last_sync_at=config.get("last_sync_at", ""), last_result=config.get("last_result", ""),
             held=len(self.state.held()), conflicts=len(self.state.conflicts()),
             scopes=tuple(sorted({scope for scope, _epoch in self.state.scope_keys()
-                                 if not scope.startswith(AUDIT_SCOPE_PREFIX)})))
+                                 if not scope.startswith(AUDIT_SCOPE_PREFIX)})),
+            last_error_code=config.get("last_error_code", ""))
 
     def configured(self) -> bool:
         """True once this device is enrolled with a hub (even if since revoked)."""
@@ -75,14 +77,17 @@ class SyncService:
         """One sync (``SyncClient.sync``): any unlocked user may; the result says what happened.
 
         Afterwards a newer publication received (now or by an earlier sync) is put in effect;
-        a refused one is named in the result's error."""
+        a refused one is named in the result's error (``errors.PUBLICATION_REFUSED`` unless
+        something else already stood in the way)."""
         result = SyncClient(self.state, self._transport).sync(progress, cancel)
         if self._after_sync is None:
             return result
         warnings = [w for w in self._after_sync() if w]
         if warnings:
-            result = replace(result, error="; ".join(filter(None, [result.error, *warnings])))
-            self.state.set_config(last_result=(result.error or "")[:200])  # as the client keeps it
+            result = replace(result, error="; ".join(filter(None, [result.error, *warnings])),
+                             error_code=result.error_code or errors.PUBLICATION_REFUSED)
+            self.state.set_config(last_result=(result.error or "")[:200],  # as the client keeps them
+                                  last_error_code=result.error_code or "")
         return result
 
     run = sync  # the name the desktop app's runner uses

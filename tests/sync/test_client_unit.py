@@ -149,12 +149,14 @@ def test_writes_are_packed_per_scope_in_outbox_order_and_saved_before_sending(hu
 
     hub.fail_next.extend([lambda r: None, lambda r: None, down])  # me and certificates pass, the push fails
     first = SyncClient(a, hub.factory()).sync()
-    assert first.error and first.pushed == 0
+    assert first.error and first.error_code == "unreachable" and first.pushed == 0
+    assert a.config()["last_error_code"] == "unreachable"  # kept for the next unlock
     assert [(seq, scope) for seq, (scope, _e, _t) in sorted(a.envelopes.items())] == [(1, "north"), (2, "south")]
     assert a.packed_upto == 4 and a.pushed_upto == 0
     saved = [a.envelopes[1][2], a.envelopes[2][2]]
     second = SyncClient(a, hub.factory()).sync()
-    assert second.error is None and second.pushed == 2 and a.pushed_upto == 2
+    assert second.error is None and second.error_code is None and second.pushed == 2 and a.pushed_upto == 2
+    assert a.config()["last_error_code"] == ""
     assert hub.posts[-1] == b'{"envelopes":[' + saved[0].encode() + b"," + saved[1].encode() + b"]}"
     SyncClient(b, hub.factory()).sync()
     got = sorted((w.record_id, w.field, w.value) for w in b.received)
@@ -259,10 +261,10 @@ def test_a_revoked_device_erases_its_sync_keys(hub: FakeHub) -> None:
     assert a.scope_keys()
     hub.devices[A]["status"] = "revoked"
     result = SyncClient(a, hub.factory()).sync()
-    assert result.status == "revoked" and result.error
+    assert result.status == "revoked" and result.error and result.error_code == "revoked"
     assert a.scope_keys() == {} and a.secret("sign") is None and a.config()["status"] == "revoked"
     again = SyncClient(a, hub.factory()).sync()  # no keys left: says so, asks nothing
-    assert again.status == "revoked"
+    assert again.status == "revoked" and again.error_code == "revoked"
 
 
 def test_a_pending_device_syncs_nothing_and_says_why(hub: FakeHub) -> None:
@@ -271,7 +273,7 @@ def test_a_pending_device_syncs_nothing_and_says_why(hub: FakeHub) -> None:
     hub.devices[A]["keys"] = []
     a.write("north", "c1", "f", 1)
     result = SyncClient(a, hub.factory()).sync()
-    assert result.status == "pending" and "approval" in (result.error or "")
+    assert result.status == "pending" and "approval" in (result.error or "") and result.error_code == "pending"
     assert a.envelopes == {} and a.config()["last_result"]
 
 
@@ -314,6 +316,7 @@ def test_changes_for_a_scope_without_a_key_wait_and_the_earlier_ones_go(hub: Fak
     a.write("north", "c1", "g", 3)
     first = SyncClient(a, hub.factory()).sync()
     assert "no key for scope south" in (first.error or "") and first.pushed == 1
+    assert first.error_code == "keys_missing"  # the sync went on: a warning with its code
     assert a.packed_upto == 1  # the south write and everything after it wait, in order
     SyncClient(b, hub.factory()).sync()
     assert [w.field for w in b.received] == ["f"]

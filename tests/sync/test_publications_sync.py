@@ -123,6 +123,7 @@ def test_a_signed_but_unreadable_publication_is_refused_and_changes_nothing(net:
     assert "the published directory (version 2) was refused: 1.name_ar" in result.error
     assert "the published checklist (version 1) was refused: " in result.error
     assert net.a.sync.status().last_result.startswith("the published")
+    assert result.error_code == "publication_refused" == net.a.sync.status().last_error_code
     assert sorted(net.a.opened.store.all_records(Provider), key=lambda p: p.id) == \
         sorted(providers, key=lambda p: p.id)
     assert net.a.screenings.library.latest(BORDER).version == 1
