@@ -33,8 +33,12 @@ from ui.qt import window as window_module
 from ui.qt.lang import language, tr, trf
 from ui.qt.sync.devices import DevicesModel
 from ui.qt.sync.runner import SyncRunner
-from ui.qt.sync.texts import OK, UNREACHABLE, SyncState, ago, counts_text, status_text
+from ui.qt.sync.texts import FAILED, OK, UNREACHABLE, SyncState, ago, counts_text, status_text
 from ui.qt.window import MainWindow
+
+def not_configured_text() -> str:
+    return tr("Sync not configured: connect this laptop to the hub from the Sync menu")
+
 
 HUB_STATUS = {"hub_url": "https://hub.example:8443", "status": "approved", "device_name": "Tanger Med"}
 
@@ -49,6 +53,7 @@ class Result:
     held: int = 0
     status: str = "approved"
     error: str | None = None
+    error_code: str | None = None
 
 
 class FakeSync:
@@ -159,11 +164,11 @@ def test_not_configured_says_so_and_never_syncs_by_itself(ctx, qtbot, monkeypatc
     fake = FakeSync(configured=False)
     with_sync(monkeypatch, fake)
     w = unlocked_window(ctx, qtbot)
-    assert status_label(w).text() == tr("Sync not configured")
+    assert status_label(w).text() == not_configured_text()  # a supervisor: where to connect the laptop
     assert not w.sync.runner.automatic
     action(w, "actionSyncNow").trigger()  # asks again (a hub may have been set up since)
     settle(ctx, qtbot)
-    assert fake.runs == 0 and status_label(w).text() == tr("Sync not configured")
+    assert fake.runs == 0 and status_label(w).text() == not_configured_text()
 
 
 def test_sync_now_shows_progress_then_the_result_and_its_time(ctx, qtbot, monkeypatch):
@@ -217,7 +222,8 @@ def test_the_time_of_the_last_sync_reads_as_minutes_ago():
 
 
 @pytest.mark.parametrize("outcome, expected", [
-    (Result(status="revoked", error=DeviceRevoked().render()), "This device was revoked: it no longer syncs"),
+    (Result(status="revoked", error=DeviceRevoked().render(), error_code="revoked"),
+     "This device was revoked: it no longer syncs"),
     (DeviceRevoked(), "This device was revoked: it no longer syncs"),
 ])
 def test_a_revoked_device_is_shown_and_stops_syncing_by_itself(ctx, qtbot, monkeypatch, outcome, expected):
@@ -238,9 +244,10 @@ def test_an_unreachable_hub_keeps_the_last_success_and_tries_again(ctx, qtbot, m
     last = (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat()
     fake = FakeSync(status={**HUB_STATUS, "last_sync_at": last,
                             "last_result": "sent 2, received 5, conflicts 0"})
-    # As the client reports it: inside the result, rendered in English.
+    # As the client reports it: inside the result, a code and the English detail.
     fake.result = Result(status="approved", error=HubUnreachable(url="https://hub.example:8443",
-                                                                 detail="timed out").render())
+                                                                 detail="timed out").render(),
+                         error_code="unreachable")
     with_sync(monkeypatch, fake)
     w = unlocked_window(ctx, qtbot)
     assert plain(status_label(w).text()) == plain(trf("Synced {when}: {counts}", when=ago(datetime.fromisoformat(
@@ -254,15 +261,47 @@ def test_an_unreachable_hub_keeps_the_last_success_and_tries_again(ctx, qtbot, m
     assert w.sync.runner.automatic and w.sync.runner.timer.isActive()  # it tries again in a few minutes
 
 
-def test_a_refusal_is_shown_in_the_interface_language(ctx, qtbot, monkeypatch):
+def test_a_refusal_is_worded_from_its_code_and_its_detail_shows_on_hover(ctx, qtbot, monkeypatch):
     fake = FakeSync()
-    fake.result = Result(status="approved", error=HubRefused(409, "sequence_gap", "expected 7").render())
+    detail = HubRefused(409, "sequence_gap", "expected 7").render()
+    fake.result = Result(status="approved", error=detail, error_code="refused")
     with_sync(monkeypatch, fake)
     w = unlocked_window(ctx, qtbot)
     action(w, "actionSyncNow").trigger()
     settle(ctx, qtbot)
-    assert status_label(w).text() == trf("The hub refused the request ({code}): {detail}", code="sequence_gap",
-                                         detail="expected 7")
+    assert status_label(w).text() == tr("Sync failed: the hub refused the request")
+    assert status_label(w).toolTip() == detail and w.sync.state.kind == FAILED
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("keys_missing", "Some changes wait on this device: it has no key for their scope yet"),
+    ("publication_refused", "A published directory or checklist was refused: the one in use stays"),
+    ("protocol", "Sync failed: the hub's answer could not be used"),
+    ("busy", "Another sync of this device is already running"),
+    ("something_new", "Sync failed"),
+])
+def test_each_code_has_its_words_whatever_the_english_detail_says(ctx, qtbot, monkeypatch, code, expected):
+    fake = FakeSync()
+    fake.result = Result(12, 40, 0, status="approved", error="no words the desktop could parse", error_code=code)
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    action(w, "actionSyncNow").trigger()
+    settle(ctx, qtbot)
+    assert status_label(w).text() == tr(expected)
+
+
+@pytest.mark.parametrize("code, text", [
+    ("unreachable", "Hub unreachable"),
+    ("refused", "Sync failed: the hub refused the request"),
+    ("", "Sync failed"),  # a store synced before codes were kept: its English text only
+])
+def test_at_unlock_the_last_failure_is_worded_from_the_kept_code(ctx, qtbot, monkeypatch, code, text):
+    at = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+    with_sync(monkeypatch, FakeSync(status={**HUB_STATUS, "last_sync_at": at, "last_error_code": code,
+                                            "last_result": "The hub refused the request (x): y"}))
+    w = unlocked_window(ctx, qtbot)
+    assert status_label(w).text() == tr(text)
+    assert status_label(w).toolTip() == "The hub refused the request (x): y"
 
 
 def test_a_device_waiting_for_approval_says_so(ctx, qtbot, monkeypatch):
@@ -338,6 +377,14 @@ def test_the_sync_menu_offers_what_the_role_may_do(ctx, qtbot, monkeypatch, role
     assert action(w, "actionConflicts").isVisible() is conflicts
     assert action(w, "actionConflicts").isEnabled() is conflicts
     assert action(w, "actionDevices").isVisible() is devices
+    # No hub yet: supervisors and the secretariat may connect the laptop, the secretariat create the realm.
+    may_connect = role in (Role.SUPERVISOR, Role.SECRETARIAT)
+    assert action(w, "actionConnectHub").isVisible() is may_connect
+    assert action(w, "actionConnectHub").isEnabled() is may_connect
+    assert action(w, "actionCreateRealm").isVisible() is devices
+    assert not action(w, "actionPublishDirectory").isVisible() and not action(w, "actionPublishChecklist").isVisible()
+    assert status_label(w).text() == (not_configured_text() if may_connect else
+                                      tr("Sync not configured: a supervisor can connect this laptop to the hub"))
     action(w, "actionConflicts").trigger()
     action(w, "actionDevices").trigger()
     assert (w.sync.conflicts_dialog is not None) is conflicts
@@ -497,7 +544,7 @@ def test_a_supervisor_sees_both_values_with_who_when_and_where_and_resolves(ctx,
     w = conflicts_page(ctx, qtbot, here)
     badge = w.findChild(QToolButton, "syncConflictsBadge")
     assert badge.isVisible() and plain(badge.text()) == "1"
-    assert status_label(w).text() == tr("Sync not configured")  # conflicts come from bundles too
+    assert status_label(w).text() == not_configured_text()  # conflicts come from bundles too
     action(w, "actionConflicts").trigger()
     dialog = w.sync.conflicts_dialog
     settle(ctx, qtbot)
@@ -571,7 +618,8 @@ def test_the_status_follows_a_language_switch(ctx, qtbot, monkeypatch, pseudo_fr
     with_sync(monkeypatch, FakeSync(configured=False))
     w = unlocked_window(ctx, qtbot)
     language.apply("fr")
-    assert status_label(w).text() == tr("Sync not configured") == "⟪Sync not configured⟫"
+    text = "Sync not configured: connect this laptop to the hub from the Sync menu"
+    assert status_label(w).text() == tr(text) == f"⟪{text}⟫"
     assert action(w, "actionSyncNow").text() == tr("Sync &now")
     assert w.sync.menu.title() == tr("&Sync")
 

@@ -2,6 +2,11 @@
 the automatic sync, and the pages the role may open (conflicts: supervisors; devices:
 the secretariat — ``app.permissions``; the services refuse anyone else anyway).
 
+Until a hub is configured the menu offers to set it up: connecting this laptop with a
+one-time code (supervisors and the secretariat, ``Action.MANAGE_USERS``) or creating the
+realm (the secretariat, ``Action.PUBLISH_AND_ENROL``); once it is, the secretariat publishes
+the service directory and checklists from it.
+
 Built when the store is unlocked and disposed before it locks: the running sync is asked
 to stop, dialogs close, and the menu and status bar corner leave the window.
 """
@@ -22,7 +27,9 @@ from ui.qt.lang import language, tr, trf
 from ui.qt.sync.conflicts import ConflictsDialog
 from ui.qt.sync.devices import DevicesDialog
 from ui.qt.sync.outcome import from_error, from_result, from_status, stops_automatic
+from ui.qt.sync.publish import CHECKLIST, DIRECTORY, PublishDialog
 from ui.qt.sync.runner import Progress, SyncRunner
+from ui.qt.sync.hub_setup import ENROL, REALM, SetupDialog
 from ui.qt.sync.status_bar import SyncStatusBar
 from ui.qt.sync.texts import SyncState
 
@@ -38,6 +45,7 @@ class SyncFeatures(QObject):
         role = ctx.session.user.role
         self.may_resolve = allowed(role, Action.RESOLVE_CONFLICTS)
         self.may_enrol = allowed(role, Action.PUBLISH_AND_ENROL)
+        self.may_connect = allowed(role, Action.MANAGE_USERS)  # what SyncService.enrol requires
         self.dialogs: dict[str, QDialog] = {}
         self.state = SyncState()
         self.configured = False
@@ -48,6 +56,12 @@ class SyncFeatures(QObject):
         self.sync_action = self._action("actionSyncNow", self.sync_now, True, SYNC_SHORTCUT)
         self.conflicts_action = self._action("actionConflicts", self.open_conflicts, self.may_resolve)
         self.devices_action = self._action("actionDevices", self.open_devices, self.may_enrol)
+        self.menu.addSeparator()
+        # Shown once the store says whether a hub is configured (``_status_loaded``).
+        self.connect_action = self._action("actionConnectHub", self.open_connect, False)
+        self.realm_action = self._action("actionCreateRealm", self.open_realm, False)
+        self.publish_directory_action = self._action("actionPublishDirectory", self.open_publish_directory, False)
+        self.publish_checklist_action = self._action("actionPublishChecklist", self.open_publish_checklist, False)
         bar = window.menuBar()
         before = next((a for a in bar.actions() if a.menu() is not None), None)  # before Help
         if before is not None:
@@ -85,6 +99,11 @@ class SyncFeatures(QObject):
         self.window.addAction(action)  # its shortcut works from every page of the window
         return action
 
+    @staticmethod
+    def _offer(action: QAction, available: bool) -> None:
+        action.setVisible(available)
+        action.setEnabled(available)
+
     # --- status -------------------------------------------------------------------------
     def load_status(self) -> None:
         ctx = self.ctx
@@ -99,6 +118,11 @@ class SyncFeatures(QObject):
 
     def _status_loaded(self, configured: bool, status: dict) -> None:
         self.configured = configured
+        self._offer(self.connect_action, self.may_connect and not configured)
+        self._offer(self.realm_action, self.may_enrol and not configured)
+        self._offer(self.publish_directory_action, self.may_enrol and configured)
+        self._offer(self.publish_checklist_action, self.may_enrol and configured)
+        self.status.show_may_connect(self.may_connect)
         self._show(from_status(configured, status))
         if configured and not stops_automatic(self.state):
             self.runner.start_automatic()
@@ -191,6 +215,42 @@ class SyncFeatures(QObject):
             return None
         return self._dialog("devices", lambda: DevicesDialog(self.ctx, self.window))  # type: ignore[return-value]
 
+    def open_connect(self) -> SetupDialog | None:
+        return self._setup(self.connect_action, ENROL)
+
+    def open_realm(self) -> SetupDialog | None:
+        return self._setup(self.realm_action, REALM)
+
+    def _setup(self, action: QAction, mode: str) -> SetupDialog | None:
+        if not action.isEnabled():
+            return None
+
+        def build() -> SetupDialog:
+            dialog = SetupDialog(self.ctx, mode, self.window)
+            dialog.joined.connect(lambda _enrolled: self.load_status())  # "waiting for approval", menu
+            return dialog
+
+        return self._dialog(f"setup_{mode}", build)  # type: ignore[return-value]
+
+    def open_publish_directory(self) -> PublishDialog | None:
+        return self._publish(self.publish_directory_action, DIRECTORY)
+
+    def open_publish_checklist(self) -> PublishDialog | None:
+        return self._publish(self.publish_checklist_action, CHECKLIST)
+
+    def _publish(self, action: QAction, kind: str) -> PublishDialog | None:
+        if not action.isEnabled():
+            return None
+        return self._dialog(f"publish_{kind}", lambda: PublishDialog(self.ctx, kind, self.window))  # type: ignore[return-value]
+
+    @property
+    def setup_dialog(self) -> SetupDialog | None:
+        return self.dialogs.get(f"setup_{ENROL}") or self.dialogs.get(f"setup_{REALM}")  # type: ignore[return-value]
+
+    @property
+    def publish_dialog(self) -> PublishDialog | None:
+        return self.dialogs.get(f"publish_{DIRECTORY}") or self.dialogs.get(f"publish_{CHECKLIST}")  # type: ignore
+
     @property
     def conflicts_dialog(self) -> ConflictsDialog | None:
         return self.dialogs.get("conflicts")  # type: ignore[return-value]
@@ -213,6 +273,16 @@ class SyncFeatures(QObject):
         self.conflicts_action.setToolTip(tr("Fields two devices changed at the same time: choose the value to keep"))
         self.devices_action.setText(tr("&Devices…"))
         self.devices_action.setToolTip(tr("Invite, approve and revoke the devices that sync with the hub"))
+        self.connect_action.setText(tr("C&onnect this laptop to the hub…"))
+        self.connect_action.setToolTip(tr("Join the hub with the address, pin and one-time code the secretariat "
+                                          "gave"))
+        self.realm_action.setText(tr("Create the &realm…"))
+        self.realm_action.setToolTip(tr("Set up a new hub with its admin code: this laptop becomes the "
+                                        "secretariat's"))
+        self.publish_directory_action.setText(tr("Publish the service &directory…"))
+        self.publish_directory_action.setToolTip(tr("Send a checked and signed service directory to every device"))
+        self.publish_checklist_action.setText(tr("Publish a chec&klist…"))
+        self.publish_checklist_action.setToolTip(tr("Send a checked and signed checklist to every device"))
         self.status.sync_now.setAccessibleName(tr("Sync now"))
 
     def dispose(self) -> None:
@@ -221,7 +291,8 @@ class SyncFeatures(QObject):
         for dialog in list(self.dialogs.values()):
             dialog.close()
         self.dialogs.clear()
-        for action in (self.sync_action, self.conflicts_action, self.devices_action):
+        for action in (self.sync_action, self.conflicts_action, self.devices_action, self.connect_action,
+                       self.realm_action, self.publish_directory_action, self.publish_checklist_action):
             self.window.removeAction(action)
         self.window.menuBar().removeAction(self.menu.menuAction())
         self.window.statusBar().removeWidget(self.status)

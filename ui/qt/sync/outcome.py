@@ -1,57 +1,38 @@
 """From what the sync facade says (its status, a result, an error) to the status bar's facts.
 
-The client reports a failure inside its result as text rendered from one of the typed
-errors of ``sync.errors`` (in English, so the command line and the log can show it). The
-status bar reads that text back against those errors' templates: it knows an unreachable
-hub from a refusal, and shows the message in the interface language (the hub's own
-``detail`` stays as the hub wrote it).
+The client says what stood in the way of a sync as a code (``SyncResult.error_code``, one of
+those of ``sync.errors``), kept in the store for the next unlock too. The status bar words
+the code in the interface language; the client's English detail (the hub's reason, a URL)
+is kept for whoever hovers over the status.
 """
 
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import replace
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any, Mapping
 
 from sync import errors
-from ui.qt.lang import trf
 from ui.qt.sync.admin import describe_error
 from ui.qt.sync.texts import (
     FAILED, NEVER, NOT_CONFIGURED, OK, PENDING, REVOKED, STOPPED, UNREACHABLE, SyncState, parse_time,
 )
 
-#: The client's summary of a sync that went through (``SyncClient._finish``).
+#: The client's summary of a sync that went through (``SyncClient._finish``): figures, no error.
 _DONE = re.compile(r"^sent (\d+), received (\d+), conflicts (\d+)$")
 _CANCELLED = re.compile(r"^cancelled: sent (\d+), received (\d+)$")
 
 
-@lru_cache(maxsize=1)
-def _templates() -> tuple[tuple[type, re.Pattern[str]], ...]:
-    """Each error class of ``sync.errors`` with a pattern matching its English message;
-    the most specific classes first (``SyncError``'s own template matches almost anything)."""
-    found = []
-    for value in vars(errors).values():
-        if isinstance(value, type) and issubclass(value, errors.SyncError):
-            pattern = ""
-            for literal, name, _spec, _conversion in string.Formatter().parse(value.template):
-                pattern += re.escape(literal)
-                if name:
-                    pattern += f"(?P<{name}>.*)"
-            found.append((value, re.compile(f"^{pattern}$", re.DOTALL)))
-    found.sort(key=lambda item: item[0] is errors.SyncError)
-    return tuple(found)
-
-
-def read_error(text: str) -> tuple[type | None, str]:
-    """(the error class it came from, the message in the interface language)."""
-    for cls, pattern in _templates():
-        match = pattern.match(text)
-        if match:
-            return cls, trf(cls.template, **match.groupdict())
-    return None, text
+def _failure(code: str, detail: str, previous_at: datetime | None, counts: dict[str, int]) -> SyncState:
+    """What a sync that met ``code`` shows: an unreachable hub keeps the time of the last success."""
+    if code == errors.UNREACHABLE:
+        return SyncState(UNREACHABLE, previous_at, **counts, problem=code, detail=detail)
+    if code == errors.REVOKED:
+        return SyncState(REVOKED, previous_at, **counts)
+    if code == errors.PENDING:
+        return SyncState(PENDING, previous_at, **counts)
+    return SyncState(FAILED, previous_at, **counts, problem=code or errors.FAILED, detail=detail)
 
 
 def from_status(configured: bool, status: Mapping[str, Any]) -> SyncState:
@@ -67,21 +48,22 @@ def from_status(configured: bool, status: Mapping[str, Any]) -> SyncState:
     if device == "pending":
         return SyncState(PENDING)
     last = str(status.get("last_result") or "")
+    code = str(status.get("last_error_code") or "")
     if at is None:
         return SyncState(NEVER, conflicts=conflicts, held=held)
-    done = _DONE.match(last)
-    if done:
-        pushed, pulled, _conflicts = (int(n) for n in done.groups())
-        return SyncState(OK, at, pushed, pulled, conflicts, held)
-    stopped = _CANCELLED.match(last)
-    if stopped:
-        return SyncState(STOPPED, at, int(stopped.group(1)), int(stopped.group(2)), conflicts, held)
-    if not last:
-        return SyncState(OK, at, conflicts=conflicts, held=held)
+    if not code:
+        done = _DONE.match(last)
+        if done:
+            pushed, pulled, _conflicts = (int(n) for n in done.groups())
+            return SyncState(OK, at, pushed, pulled, conflicts, held)
+        stopped = _CANCELLED.match(last)
+        if stopped:
+            return SyncState(STOPPED, at, int(stopped.group(1)), int(stopped.group(2)), conflicts, held)
+        if not last:
+            return SyncState(OK, at, conflicts=conflicts, held=held)
     # The last attempt failed: its time is not that of a success, so none is claimed.
-    cls, message = read_error(last)
-    kind = UNREACHABLE if cls is errors.HubUnreachable else FAILED
-    return SyncState(kind, None, conflicts=conflicts, held=held, detail=message)
+    # (A store synced before codes were kept has its English text only: "failed".)
+    return _failure(code or errors.FAILED, last, None, dict(conflicts=conflicts, held=held))
 
 
 def from_result(result: Any, previous: SyncState, *, stopped: bool = False,
@@ -91,32 +73,32 @@ def from_result(result: Any, previous: SyncState, *, stopped: bool = False,
     counts = dict(pushed=int(getattr(result, "pushed", 0) or 0), pulled=int(getattr(result, "pulled", 0) or 0),
                   conflicts=int(getattr(result, "conflicts", 0) or 0), held=int(getattr(result, "held", 0) or 0))
     status = str(getattr(result, "status", "") or "")
-    error = getattr(result, "error", None)
+    error = str(getattr(result, "error", None) or "")
+    code = str(getattr(result, "error_code", None) or "")
     if status == "revoked":
         return SyncState(REVOKED, previous.at, **counts)
     if status == "pending":
         return SyncState(PENDING, previous.at, **counts)
     if stopped or getattr(result, "cancelled", False):
         return SyncState(STOPPED, previous.at, **counts)
-    if error:
-        cls, message = read_error(str(error))
-        if cls is errors.HubUnreachable:
-            return replace(previous, kind=UNREACHABLE, detail=message)
-        return SyncState(FAILED, previous.at, **counts, detail=message)
+    if code == errors.UNREACHABLE:
+        return replace(previous, kind=UNREACHABLE, problem=code, detail=error)
+    if code or error:
+        return _failure(code or errors.FAILED, error, previous.at, counts)
     return SyncState(OK, now, **counts)
 
 
 def from_error(exc: BaseException, previous: SyncState) -> SyncState:
     """A sync that raised (the client reports most failures in its result instead)."""
     if isinstance(exc, errors.HubUnreachable):
-        return replace(previous, kind=UNREACHABLE, detail=describe_error(exc))
+        return replace(previous, kind=UNREACHABLE, problem=errors.UNREACHABLE, detail=describe_error(exc))
     if isinstance(exc, errors.DeviceRevoked):
         return SyncState(REVOKED, previous.at)
     if isinstance(exc, errors.DevicePending):
         return SyncState(PENDING, previous.at)
     if isinstance(exc, errors.NotEnrolled):
         return SyncState(NOT_CONFIGURED)
-    return SyncState(FAILED, previous.at, detail=describe_error(exc))
+    return SyncState(FAILED, previous.at, problem=errors.code_of(exc), detail=describe_error(exc))
 
 
 def stops_automatic(state: SyncState) -> bool:

@@ -32,6 +32,7 @@ class SyncStatusBar(QWidget):
         self.running = False
         self.stopping = False
         self.conflicts = 0
+        self.may_connect = False  # this user may connect the laptop to a hub (the status says where)
 
         self.label = QLabel(objectName="syncStatus")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -86,6 +87,10 @@ class SyncStatusBar(QWidget):
             self.bar.setRange(0, 0)
         self.render()
 
+    def show_may_connect(self, may: bool) -> None:
+        self.may_connect = may
+        self.render()
+
     def show_conflicts(self, count: int) -> None:
         self.conflicts = count
         self.render()
@@ -98,7 +103,7 @@ class SyncStatusBar(QWidget):
             info = self.progress_info
             text = progress_text(info.stage, info.done, info.total) if info else tr("Syncing…")
         else:
-            text = status_text(self.state)
+            text = status_text(self.state, may_connect=self.may_connect)
         self.label.setText(text)
         self.label.setAccessibleName(text)
         self.label.setToolTip("" if running else self.state.detail)  # why it failed, in full

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from app.text import N_
+from sync import errors
 from i18n.bidi import isolate
 from i18n.formatting import format_datetime, format_number
 from ui.qt.cases.labels import join
@@ -31,6 +32,22 @@ STAGE_LABELS = {
 }
 
 
+#: What stood in the way of a sync (``SyncResult.error_code``), in words; the client's English
+#: detail shows on hover. An unreachable hub, a revoked or a pending device have a state of their own.
+PROBLEMS = {
+    errors.REFUSED: N_("Sync failed: the hub refused the request"),
+    errors.PROTOCOL: N_("Sync failed: the hub's answer could not be used"),
+    errors.BUSY: N_("Another sync of this device is already running"),
+    errors.KEYS_MISSING: N_("Some changes wait on this device: it has no key for their scope yet"),
+    errors.PUBLICATION_REFUSED: N_("A published directory or checklist was refused: the one in use stays"),
+    errors.FAILED: N_("Sync failed"),
+}
+
+
+def problem_text(code: str) -> str:
+    return tr(PROBLEMS.get(code, PROBLEMS[errors.FAILED]))
+
+
 @dataclass(frozen=True)
 class SyncState:
     """What the status bar says about sync, as facts (no text)."""
@@ -41,7 +58,8 @@ class SyncState:
     pulled: int = 0
     conflicts: int = 0
     held: int = 0
-    detail: str = ""  # a failure's reason, already in words (the hub's or ours)
+    detail: str = ""  # a failure's reason in full (the client's English detail), shown on hover
+    problem: str = ""  # what stood in the way (a code of ``sync.errors``), worded by ``problem_text``
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -93,20 +111,22 @@ def last_synced(state: SyncState, now: datetime | None = None) -> str:
     return trf("last synced {when}", when=ago(state.at, now)) if state.at else ""
 
 
-def status_text(state: SyncState, now: datetime | None = None) -> str:
-    """The one line of the status bar."""
+def status_text(state: SyncState, now: datetime | None = None, *, may_connect: bool = False) -> str:
+    """The one line of the status bar (``may_connect``: this user may connect the laptop to a hub)."""
     if state.kind == UNKNOWN:
         return ""
     if state.kind == NOT_CONFIGURED:
-        return tr("Sync not configured")
+        if may_connect:
+            return tr("Sync not configured: connect this laptop to the hub from the Sync menu")
+        return tr("Sync not configured: a supervisor can connect this laptop to the hub")
     if state.kind == REVOKED:
         return tr("This device was revoked: it no longer syncs")
     if state.kind == PENDING:
         return tr("Waiting for the secretariat to approve this device")
     if state.kind == UNREACHABLE:
         return trf("Hub unreachable ({last})", last=last_synced(state, now)) if state.at else tr("Hub unreachable")
-    if state.kind == FAILED:  # the detail is the whole message ("The hub refused the request …")
-        return state.detail or tr("Sync failed")
+    if state.kind == FAILED:
+        return problem_text(state.problem)
     if state.kind == STOPPED:
         return trf("Sync stopped: {counts}", counts=counts_text(state))
     if state.kind == OK and state.at is not None:
