@@ -129,6 +129,17 @@ def test_the_secretariat_sets_up_the_realm_and_a_supervisor_joins_from_the_app(c
     assert publish.findChild(QLabel, "publishResult").text() == trf(
         "Version {version} of the service directory was published.", version=1)
     publish.reject()
+    not_json = tmp_path / "checklist.json"
+    not_json.write_text("{ not json", encoding="utf-8")
+    action(sec, "actionPublishChecklist").trigger()
+    publish = sec.sync.publish_dialog
+    assert publish.windowTitle() == tr("Publish a checklist")
+    publish.findChild(QLineEdit, "publishFile").setText(str(not_json))
+    click(qtbot, publish.findChild(QPushButton, "publishSubmit"))
+    settle(ctx, qtbot, timeout=HUB_WAIT)
+    assert "checklist.json" in strip_isolates(publish.findChild(QLabel, "publishError").text())
+    assert not publish.findChild(QLabel, "publishResult").isVisible()
+    publish.reject()
 
     # --- an invitation from the Devices page ---------------------------------------------------
     action(sec, "actionDevices").trigger()

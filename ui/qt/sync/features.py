@@ -245,11 +245,15 @@ class SyncFeatures(QObject):
 
     @property
     def setup_dialog(self) -> SetupDialog | None:
-        return self.dialogs.get(f"setup_{ENROL}") or self.dialogs.get(f"setup_{REALM}")  # type: ignore[return-value]
+        return self._open_one(f"setup_{ENROL}", f"setup_{REALM}")  # type: ignore[return-value]
 
     @property
     def publish_dialog(self) -> PublishDialog | None:
-        return self.dialogs.get(f"publish_{DIRECTORY}") or self.dialogs.get(f"publish_{CHECKLIST}")  # type: ignore
+        return self._open_one(f"publish_{DIRECTORY}", f"publish_{CHECKLIST}")  # type: ignore[return-value]
+
+    def _open_one(self, *keys: str) -> QDialog | None:
+        """The one of these dialogs on screen (a closed one may linger until Qt deletes it)."""
+        return next((d for d in map(self.dialogs.get, keys) if d is not None and d.isVisible()), None)
 
     @property
     def conflicts_dialog(self) -> ConflictsDialog | None:

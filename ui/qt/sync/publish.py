@@ -130,6 +130,7 @@ class PublishDialog(QDialog):
         self._set_busy(False)
         self.version = version
         self.retranslate()
+        self.adjustSize()
         self.published.emit(version)
 
     def _failed(self, exc: BaseException) -> None:
@@ -142,6 +143,7 @@ class PublishDialog(QDialog):
     def _show(self, error: BaseException | None) -> None:
         self._error = error
         self.retranslate()
+        self.adjustSize()  # room for every line of a refusal
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
