@@ -244,7 +244,7 @@ class SyncState:
         the device's own audit scope, each entry once). Nothing of an audit scope, and no
         audit entry, ever reaches the records."""
         own_scope = scope == audit_scope(device)
-        audit_scoped = own_scope or (scope or "").startswith(AUDIT_SCOPE_PREFIX)
+        audit_scoped = (scope or "").startswith(AUDIT_SCOPE_PREFIX)
         kept, refused, rows = [], [], []
         secretariat = self._relays()
         for write in writes:
