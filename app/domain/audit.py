@@ -146,6 +146,11 @@ def audit_scope(device_id: str) -> str:
     return AUDIT_SCOPE_PREFIX + device_id
 
 
+def team_scopes(scopes: Any) -> tuple[str, ...]:
+    """The scopes people work in (what lists show): without the devices' own audit scopes."""
+    return tuple(s for s in scopes or () if not str(s).startswith(AUDIT_SCOPE_PREFIX))
+
+
 def entry_to_json(entry: AuditEntry) -> dict[str, Any]:
     """An entry as it travels to the secretariat: everything its hash covers, and the links."""
     event = entry.event

@@ -107,3 +107,9 @@ def test_devices_reports_each_device_and_is_for_the_secretariat_only() -> None:
     assert (found[1].chain.first_broken, found[1].chain.problem) == (2, MISSING)
     with pytest.raises(PermissionDenied):
         audit_service.devices(source, _session(Role.SUPERVISOR))
+
+
+def test_lists_show_the_scopes_people_work_in_not_the_devices_audit_scopes() -> None:
+    from app.domain.audit import audit_scope, team_scopes
+    assert team_scopes(["north", audit_scope("dev-1"), "*"]) == ("north", "*")
+    assert team_scopes(None) == ()

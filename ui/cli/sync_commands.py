@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from app.domain.audit import team_scopes
 from sync.protocol import ProtocolError
 from ui.cli import session
 from ui.cli.export_commands import _ctrl_c_stops
@@ -148,7 +149,7 @@ def cmd_device_list(args: argparse.Namespace) -> int:
         _out([dataclasses.asdict(d) for d in found])
         return 0
     for d in found:
-        print(f"{d.device:<38} {d.status:<9} {d.role:<12} {','.join(d.scopes):<16} {d.fingerprint}  {d.name}")
+        print(f"{d.device:<38} {d.status:<9} {d.role:<12} {','.join(team_scopes(d.scopes)):<16} {d.fingerprint}  {d.name}")
     return 0
 
 
@@ -166,7 +167,7 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
     with unlocked(args) as svc:
         scopes = svc.sync.revoke(args.device)
     print(_("Revoked {device}; new keys for the scopes {scopes}.").format(
-        device=args.device, scopes=", ".join(scopes) or "-"))
+        device=args.device, scopes=", ".join(team_scopes(scopes)) or "-"))
     return 0
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from app.domain.audit import team_scopes
 from app.text import N_
 from i18n.bidi import isolate, isolate_ltr
 from ui.qt.cases.labels import join
@@ -42,7 +43,7 @@ def status_label(status: str) -> str:
 def scopes_text(scopes: Any) -> str:
     if not scopes:
         return tr("No scope")
-    return join(tr("All scopes") if s == "*" else isolate_ltr(s) for s in scopes)
+    return join(tr("All scopes") if s == "*" else isolate_ltr(s) for s in team_scopes(scopes))
 
 
 def fingerprint_text(fingerprint: str) -> str:
