@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QStyle, QTableView,
     QVBoxLayout, QWidget,
@@ -23,58 +23,12 @@ from i18n.bidi import isolate_ltr
 from ui.qt.cases.widgets import error_label, hint_label
 from ui.qt.context import AppContext, Locked
 from ui.qt.lang import language, ntr, render_error, tr, trf
+from ui.qt.rows_model import RowsTableModel
 from ui.qt.sync.fields import author_text, device_text, field_label, record_label, value_text, when_text
 from ui.qt.sync.resolve import ResolveDialog
 
-_Index = QModelIndex | QPersistentModelIndex
 
-
-class _Table(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[Any] = []
-        language.changed.connect(self.retranslate)
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return tr(self.HEADERS[section])
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        item = self.row_at(index.row()) if index.isValid() else None
-        if item is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
-                                        Qt.ItemDataRole.ToolTipRole):
-            return None
-        return self.text(item, index.column())
-
-    def text(self, item: Any, column: int) -> str:
-        raise NotImplementedError
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.HEADERS) - 1))
-
-
-class ConflictsModel(_Table):
+class ConflictsModel(RowsTableModel):
     """One row per conflicting field (``app.ports.Conflict``)."""
 
     CASE, RECORD, FIELD, VALUES = range(4)
@@ -91,7 +45,7 @@ class ConflictsModel(_Table):
         return ntr("{count} value", "{count} values", count).format(count=count)
 
 
-class WritesModel(_Table):
+class WritesModel(RowsTableModel):
     """The concurrent values of one conflict (``app.merge.Write``), one row each."""
 
     VALUE, AUTHOR, WHEN, DEVICE = range(4)

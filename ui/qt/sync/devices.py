@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QStyle, QTableView,
@@ -23,6 +23,7 @@ from ui.qt.cases.labels import join
 from ui.qt.cases.widgets import error_label, hint_label
 from ui.qt.context import AppContext, Locked
 from ui.qt.lang import language, tr, trf
+from ui.qt.rows_model import RowsTableModel
 from ui.qt.sync.admin import AdminApi, describe_error
 from ui.qt.sync.conflicts import select_row
 from ui.qt.sync.fields import SHORT_ID
@@ -55,42 +56,26 @@ def device_name(device: Mapping[str, Any]) -> str:
     return str(device.get("name") or device.get("device") or "")
 
 
-class DevicesModel(QAbstractTableModel):
+class DevicesModel(RowsTableModel):
     NAME, STATUS, SCOPES, FINGERPRINT, LAST_SEEN, DEVICE = range(6)
     HEADERS = (N_("Name"), N_("Status"), N_("Scopes"), N_("Key fingerprint"), N_("Last seen"), N_("Device"))
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.devices: list[Mapping[str, Any]] = []
-        language.changed.connect(self.retranslate)
+    @property
+    def devices(self) -> list[Mapping[str, Any]]:
+        return self.rows
 
     def set_rows(self, devices: list[Mapping[str, Any]]) -> None:
-        self.beginResetModel()
-        self.devices = sorted(devices, key=lambda d: (STATUS_ORDER.get(str(d.get("status")), 3),
-                                                      device_name(d).casefold()))
-        self.endResetModel()
+        super().set_rows(sorted(devices, key=lambda d: (STATUS_ORDER.get(str(d.get("status")), 3),
+                                                        device_name(d).casefold())))
 
     def device_at(self, row: int) -> Mapping[str, Any] | None:
-        return self.devices[row] if 0 <= row < len(self.devices) else None
+        return self.row_at(row)
 
     def row_of(self, device_id: str) -> int:
-        for row, device in enumerate(self.devices):
+        for row, device in enumerate(self.rows):
             if device.get("device") == device_id:
                 return row
         return -1
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.devices)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return tr(self.HEADERS[section])
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         device = self.device_at(index.row()) if index.isValid() else None
@@ -103,6 +88,9 @@ class DevicesModel(QAbstractTableModel):
             return isolate_ltr(str(device.get("device") or ""))
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return None
+        return self.text(device, column)
+
+    def text(self, device: Mapping[str, Any], column: int) -> str:
         if column == self.NAME:
             return isolate(device_name(device))
         if column == self.STATUS:
@@ -115,11 +103,6 @@ class DevicesModel(QAbstractTableModel):
             seen = parse_time(device.get("last_seen"))
             return ago(seen) if seen else tr("Never")
         return isolate_ltr(str(device.get("device") or "")[:SHORT_ID])  # the whole id in the tooltip
-
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
-        if self.devices:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.devices) - 1, len(self.HEADERS) - 1))
 
 
 class DevicesDialog(QDialog):
