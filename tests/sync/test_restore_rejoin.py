@@ -13,10 +13,9 @@ from typing import Iterator
 
 import pytest
 from hubkit import RunningHub
-from test_client_sync import _case, _register, _store
-from test_transfer_relay import _join, _sync
+from test_client_sync import _case, _register
+from test_transfer_relay import _join, _sync, realm_of
 
-from app.domain.values import Role
 from storage.backup import create_backup, restore_backup
 from storage.vault import Vault
 from ui.composition import Services, services_for
@@ -26,19 +25,9 @@ pytestmark = pytest.mark.parametrize("hub", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def realm(hub: RunningHub, tmp_path: Path) -> Iterator[tuple[Services, Services, Services]]:
-    sec = _store(tmp_path / "sec", "nadia.sec", Role.SECRETARIAT, "national")
-    a = _store(tmp_path / "a", "sara.sup", Role.SUPERVISOR, "north")
-    b = _store(tmp_path / "b", "omar.sup", Role.SUPERVISOR, "north")
-    opened = [sec, a, b]
-    try:
-        sec.sync.create_realm(hub.url, hub.pin, hub.admin_code)
-        _join(hub, sec, a, "Tangier laptop", "north")
-        _join(hub, sec, b, "Nador laptop", "north")
-        yield sec, a, b
-    finally:
-        for svc in opened:
-            svc.lock()
+def realm(hub: RunningHub, tmp_path: Path) -> Iterator[list[Services]]:
+    with realm_of(hub, tmp_path, ("a", "sara.sup", "north"), ("b", "omar.sup", "north")) as opened:
+        yield opened
 
 
 def test_a_restored_store_rejoins_as_a_new_device_and_gets_back_what_it_synced_after_the_backup(

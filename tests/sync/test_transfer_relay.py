@@ -7,6 +7,7 @@ Real encrypted stores and a real hub over TLS (SQLite: the backend makes no diff
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -29,19 +30,26 @@ def _join(hub: RunningHub, sec: Services, device: Services, name: str, scope: st
     sec.sync.approve(enrolled.device, expect_fingerprint=enrolled.fingerprint)
 
 
-@pytest.fixture
-def realm(hub: RunningHub, tmp_path: Path) -> Iterator[tuple[Services, Services, Services]]:
-    sec = _store(tmp_path / "sec", "nadia.sec", Role.SECRETARIAT, "national")
-    north = _store(tmp_path / "north", "sara.sup", Role.SUPERVISOR, "north")
-    south = _store(tmp_path / "south", "samir.sup", Role.SUPERVISOR, "south")
+@contextmanager
+def realm_of(hub: RunningHub, tmp_path: Path, *members: tuple[str, str, str]) -> Iterator[list[Services]]:
+    """The secretariat's store (it creates the realm) and one supervisor's store per
+    ``(folder, username, scope)``, each enrolled and approved in that scope."""
+    opened = [_store(tmp_path / "sec", "nadia.sec", Role.SECRETARIAT, "national")]
     try:
-        sec.sync.create_realm(hub.url, hub.pin, hub.admin_code)
-        _join(hub, sec, north, "Tangier laptop", "north")
-        _join(hub, sec, south, "Agadir laptop", "south")
-        yield sec, north, south
+        opened[0].sync.create_realm(hub.url, hub.pin, hub.admin_code)
+        for folder, username, scope in members:
+            opened.append(_store(tmp_path / folder, username, Role.SUPERVISOR, scope))
+            _join(hub, opened[0], opened[-1], f"{folder} laptop", scope)
+        yield opened
     finally:
-        for svc in (sec, north, south):
+        for svc in opened:
             svc.lock()
+
+
+@pytest.fixture
+def realm(hub: RunningHub, tmp_path: Path) -> Iterator[list[Services]]:
+    with realm_of(hub, tmp_path, ("north", "sara.sup", "north"), ("south", "samir.sup", "south")) as opened:
+        yield opened
 
 
 def _sync(*who: Services) -> None:
