@@ -85,7 +85,10 @@ def test_backup_then_restore_into_a_new_folder(team_store, tmp_path, cli, cli_pr
     # as the issue writes it: the user after the command, and a user other than the one who backed up
     restored = cli_proc(target, "restore", str(out), "--user", WORKER, passphrase=WORKER_PASS)
     assert restored.code == 0, restored.err
-    assert restored.out.strip() == f"Restored into {target}."
+    assert restored.out.strip().splitlines() == [
+        f"Restored into {target}.",
+        "The restored store is a new device: enrol it again before it syncs"
+        " (ask the secretariat to revoke the previous device)."]
 
     def listing(folder):  # noqa: ANN001, ANN202
         result = cli(folder, "--user", SUPERVISOR, "case", "list", "--json")
