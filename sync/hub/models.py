@@ -187,6 +187,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "unknown_device, bad_signature, clock_skew"},
     403: {"model": ErrorBody, "description": "revoked (with wipe), pending, not_secretariat, not_yours, wrong_scope, "
                                               "bad_code"},
+    404: {"model": ErrorBody, "description": "not_found, no_such_device: no such path, publication or device"},
     409: {"model": ErrorBody, "description": "replay, sequence_gap (with expected), envelope_conflict, …"},
     413: {"model": ErrorBody, "description": "too_large: bodies over 8 MiB"},
     503: {"model": ErrorBody, "description": "busy: the database is busy, try again"},
