@@ -5,6 +5,8 @@ Layout of a store folder (mode 0700):
   keys.json                 the data key wrapped once per user (see ``storage.keyfile``)
   unlock-state.json         recent failed unlocks, for the growing delay
   backups/                  copies made before a migration or a restore
+
+``OpenStore.wipe`` erases it all for good: a revoked device's remote wipe (``storage.wipe``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from storage.keyfile import DEFAULT_KDF, KdfParams, KeyFile, kdf_from_environmen
 from storage.reidentify import new_device_code
 from storage.store import SqlCipherStore
 from storage.throttle import Throttle
+from storage.wipe import wipe_folder
 
 DB_NAME = "himaya.db"
 KEYS_NAME = "keys.json"
@@ -83,6 +86,7 @@ class OpenStore:
     keys: VaultKeys
     session: Session
     _data_key: bytearray = field(repr=False, default_factory=bytearray)
+    wiped: bool = False  # set by ``wipe``: the store is closed and its files are gone
 
     @property
     def user(self) -> User:
@@ -90,6 +94,8 @@ class OpenStore:
 
     def lock(self) -> None:
         """Audit the lock, close the database and overwrite the key bytes we hold."""
+        if self.wiped:
+            return  # closed by the wipe; there is no store left to audit in
         try:
             with self.store.transaction() as uow:
                 uow.audit(AuditEvent(AuditAction.LOCK, _utcnow(), self.user.id, self.session.device_id))
@@ -102,6 +108,26 @@ class OpenStore:
             self.keys._data_key = bytearray()
 
     close = lock
+
+    def wipe(self, reason: str) -> int:
+        """Erase this store for good (a revoked device): audit it, close, destroy the keys.
+
+        The audit entry goes into the store being erased, so one line also goes to the
+        app log (no case content). Returns how many key files were destroyed.
+        """
+        log.warning("erasing this store: %s", reason)
+        try:
+            with self.store.transaction() as uow:
+                uow.audit(AuditEvent(AuditAction.STORE_WIPED, _utcnow(), self.user.id, self.session.device_id,
+                                     details={"reason": reason}))
+        except sqlcipher3.Error:
+            pass  # the wipe goes on: erasing matters more than its record
+        self.wiped = True
+        self.store.close()
+        for i in range(len(self._data_key)):
+            self._data_key[i] = 0
+        self.keys._data_key = bytearray()
+        return self.vault.wipe()
 
 
 class Vault:
@@ -123,6 +149,11 @@ class Vault:
 
     def exists(self) -> bool:
         return self.db_path.exists() or self.keys_path.exists()
+
+    def wipe(self) -> int:
+        """Destroy the key file and its copies under ``backups/``, then remove the database
+        (``storage.wipe``); the store cannot be opened again. Close it first."""
+        return wipe_folder(self.folder)
 
     def usernames(self) -> list[str]:
         if not self.exists():

@@ -11,6 +11,10 @@ and run again loses and doubles nothing:
   transaction; an applied envelope is skipped when it comes again.
 
 ``cancel()`` is asked between batches; stopping keeps whatever was done.
+
+A revoked device (the hub's 403 ``revoked`` with ``wipe`` to a request it signed) erases its
+sync keys, then, when the front end gave a ``wipe`` callback, its whole store: the result
+says ``wiped`` and nothing is written to the store after that (docs/SYNC.md, "Remote wipe").
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from app.domain.audit import audit_scope
 from sync import receive
 from sync.device import Identity, TransportFactory, identity, transport_for, utc_now
 from sync import errors
-from sync.errors import DevicePending, DeviceRevoked, HubRefused, HubUnreachable, NotEnrolled, SyncError
+from sync.errors import (
+    DevicePending, DeviceRevoked, DeviceWiped, HubRefused, HubUnreachable, NotEnrolled, SyncError,
+)
 from sync.protocol import (
     PUBLICATION_KINDS, ProtocolError, canonical, parse_certificate, public_bytes, seal, unb64, unwrap_key,
     verify_publication,
@@ -39,6 +45,9 @@ FEED_PAGE = 500
 
 Progress = Callable[[str, int, int], None]  # stage, done, total (0: not known)
 Cancel = Callable[[], bool]
+#: Erases the store of this device for good (``storage``'s ``OpenStore.wipe``, given by the
+#: composition); called with the reason, once the sync keys are erased.
+Wipe = Callable[[str], object]
 
 
 class Cancelled(Exception):
@@ -58,21 +67,25 @@ class SyncResult:
     #: what stood in the way, as one of the codes of ``sync.errors`` (UNREACHABLE, REFUSED …),
     #: set whenever ``error`` is; front ends word it from the code, never from ``error``
     error_code: str | None = None
+    wiped: bool = False  # the device was revoked and its store erased: it is closed and gone
 
 
 _LOCKS: dict[str, threading.Lock] = {}  # one sync at a time per device, whoever asks
 
 
 class SyncClient:
-    def __init__(self, state: Any, transport_factory: TransportFactory = transport_for) -> None:
+    def __init__(self, state: Any, transport_factory: TransportFactory = transport_for,
+                 wipe: Wipe | None = None) -> None:
         self.state = state
         self._factory = transport_factory
+        self._wipe = wipe
 
     def sync(self, progress: Progress | None = None, cancel: Cancel | None = None) -> SyncResult:
         config = self.state.config()
         if config.get("status") == "revoked":
-            return self._finish(SyncResult(status="revoked", error=DeviceRevoked().render(),
-                                           error_code=errors.REVOKED))
+            # Told so before (by a signed answer over the pinned TLS): a wipe cut short, or a
+            # store revoked before wiping existed, is finished now, without asking the hub.
+            return self._finish(self._revoked(SyncResult(), "an earlier sync was told this device is revoked"))
         me = identity(self.state)  # NotEnrolled propagates: there is nothing to sync with
         lock = _LOCKS.setdefault(me.device, threading.Lock())
         if not lock.acquire(blocking=False):
@@ -90,8 +103,7 @@ class SyncClient:
         except DeviceRevoked:
             self.state.erase_keys()
             self.state.set_config(status="revoked")
-            result = replace(run.result(), status="revoked", error=DeviceRevoked().render(),
-                             error_code=errors.REVOKED)
+            result = self._revoked(run.result(), "the hub answered that this device is revoked")
         except DevicePending as exc:
             self.state.set_config(status="pending")
             result = replace(run.result(), status="pending", error=exc.render(), error_code=errors.PENDING)
@@ -103,7 +115,17 @@ class SyncClient:
             lock.release()
         return self._finish(result)
 
+    def _revoked(self, result: SyncResult, reason: str) -> SyncResult:
+        """The sync keys are erased and the status kept: now the store, if a wipe was given."""
+        result = replace(result, status="revoked", error=DeviceRevoked().render(), error_code=errors.REVOKED)
+        if self._wipe is None:
+            return result
+        self._wipe(reason)
+        return replace(result, error=DeviceWiped().render(), wiped=True)
+
     def _finish(self, result: SyncResult) -> SyncResult:
+        if result.wiped:
+            return result  # no store left to write to
         if result.error:
             summary = result.error
         elif result.cancelled:

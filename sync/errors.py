@@ -47,6 +47,13 @@ class DeviceRevoked(SyncError):
     template = N_("This device was revoked by the secretariat; its sync keys were erased.")
 
 
+class DeviceWiped(DeviceRevoked):
+    """Revoked, and the store was erased too (the remote wipe)."""
+
+    template = N_("This device was revoked by the secretariat: its keys and its store were erased from this "
+                  "computer.")
+
+
 class DevicePending(SyncError):
     template = N_("This device waits for the secretariat's approval; try again later.")
 

@@ -20,7 +20,7 @@ from app.permissions import Action, require
 from app.screening.checklist import ChecklistLibrary, load_checklist
 from app.services.referrals import load_directory_file
 from sync import admin, enrolment, errors
-from sync.client import Cancel, Progress, SyncClient, SyncResult
+from sync.client import Cancel, Progress, SyncClient, SyncResult, Wipe
 from sync.device import TransportFactory, device_id_of, transport_for
 from sync.device_bundles import Exported, Imported, export_bundle, import_bundle
 
@@ -49,12 +49,13 @@ AfterSync = Callable[[], Iterable[str]]
 class SyncService:
     def __init__(self, state: Any, session: Session, transport_factory: TransportFactory = transport_for,
                  after_sync: AfterSync | None = None,
-                 checklists: Callable[[], ChecklistLibrary] | None = None) -> None:
+                 checklists: Callable[[], ChecklistLibrary] | None = None, wipe: Wipe | None = None) -> None:
         self.state = state
         self.session = session
         self._transport = transport_factory
         self._after_sync = after_sync
         self._checklists = checklists  # those in use here: a checklist published must be a new version
+        self._wipe = wipe  # erases the whole store when the hub says this device is revoked
 
     # --- every user -------------------------------------------------------------------
     def status(self) -> SyncStatus:
@@ -79,8 +80,8 @@ class SyncService:
         Afterwards a newer publication received (now or by an earlier sync) is put in effect;
         a refused one is named in the result's error (``errors.PUBLICATION_REFUSED`` unless
         something else already stood in the way)."""
-        result = SyncClient(self.state, self._transport).sync(progress, cancel)
-        if self._after_sync is None:
+        result = SyncClient(self.state, self._transport, wipe=self._wipe).sync(progress, cancel)
+        if self._after_sync is None or result.wiped:
             return result
         warnings = [w for w in self._after_sync() if w]
         if warnings:

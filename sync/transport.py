@@ -138,7 +138,7 @@ class HubTransport:
                 # The hub tells its time: remember how far ours is off and sign again with it.
                 self.offset = float(body["time"]) - self._clock()
                 continue
-            raise _refusal(response.status_code, code, body)
+            raise _refusal(response.status_code, code, body, signed)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def close(self) -> None:
@@ -163,10 +163,13 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _refusal(status: int, code: str, body: dict[str, Any] | None) -> SyncError:
+def _refusal(status: int, code: str, body: dict[str, Any] | None, signed: bool) -> SyncError:
     body = body or {}
     detail = str(body.get("detail") or code)[:300]
-    if code == "revoked":
+    # Revoked, which erases this device's keys and store, is believed only as the answer to a
+    # request this device signed, over TLS to the pinned CA, and only when it says to wipe
+    # (the hub's answer to a revoked device's signed request; docs/SYNC.md, "Remote wipe").
+    if code == "revoked" and signed and status == 403 and body.get("wipe") is True:
         error: SyncError = DeviceRevoked()
         error.body = body  # type: ignore[attr-defined]
         return error

@@ -75,5 +75,5 @@ def services_for(opened: OpenStore) -> Services:
                     statistics=StatisticsService(opened.store, cases),
                     sync=SyncService(SyncState(opened.store), opened.session,
                                      after_sync=lambda: [o.warning for o in publications.apply_received() if o.warning],
-                                     checklists=lambda: screenings.library),
+                                     checklists=lambda: screenings.library, wipe=opened.wipe),
                     publications=publications)

@@ -56,6 +56,7 @@ class AuditAction:
     CASE_MERGED_INTO = "case_merged_into"  # on the merged case: closed into the kept one
     SYNC_RECEIVED = "sync.received"  # an envelope of another device merged (device, seq, count)
     SYNC_KEYS_ERASED = "sync.keys_erased"  # a revoked device wiped its sync keys
+    STORE_WIPED = "store.wiped"  # a revoked device erased its whole store (the last entry it writes)
     CONFLICT_RESOLVED = "conflict.resolved"  # concurrent values of a field replaced by one
     DIRECTORY_PUBLISHED_APPLIED = "directory.published_applied"  # the secretariat's directory put in use (version)
     CHECKLIST_PUBLISHED_APPLIED = "checklist.published_applied"  # a published checklist put in use (version)

@@ -133,6 +133,7 @@ SCREENING_URGENT_LABELS = {
 SYNC_AUDIT_LABELS = {
     AuditAction.SYNC_RECEIVED: N_("Changes received from another device"),
     AuditAction.SYNC_KEYS_ERASED: N_("Sync keys erased: this device was revoked"),
+    AuditAction.STORE_WIPED: N_("Store erased: this device was revoked"),
     AuditAction.CONFLICT_RESOLVED: N_("Sync conflict settled: one value kept"),
     AuditAction.DIRECTORY_PUBLISHED_APPLIED: N_("Service directory published by the secretariat put in use "
                                                 "(version {version})"),

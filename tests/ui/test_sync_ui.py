@@ -33,7 +33,9 @@ from ui.qt import window as window_module
 from ui.qt.lang import language, tr, trf
 from ui.qt.sync.devices import DevicesModel
 from ui.qt.sync.runner import SyncRunner
-from ui.qt.sync.texts import FAILED, OK, UNREACHABLE, SyncState, ago, counts_text, status_text
+from ui.qt.sync.texts import (
+    FAILED, OK, UNREACHABLE, SyncState, ago, counts_text, status_text, wiped_text, wiped_title,
+)
 from ui.qt.window import MainWindow
 
 def not_configured_text() -> str:
@@ -54,6 +56,7 @@ class Result:
     status: str = "approved"
     error: str | None = None
     error_code: str | None = None
+    wiped: bool = False
 
 
 class FakeSync:
@@ -238,6 +241,24 @@ def test_a_revoked_device_is_shown_and_stops_syncing_by_itself(ctx, qtbot, monke
     settle(ctx, qtbot)
     assert status_label(w).text() == tr(expected)
     assert not w.sync.runner.automatic and not w.sync.runner.timer.isActive()
+
+
+def test_a_device_whose_store_was_erased_says_so_and_returns_to_the_first_start(ctx, qtbot, monkeypatch):
+    fake = FakeSync(result=Result(status="revoked", error="revoked; erased", error_code="revoked", wiped=True))
+    with_sync(monkeypatch, fake)
+    w = unlocked_window(ctx, qtbot)
+    erase = ctx.services.opened.wipe
+    real_run = fake.run
+    fake.run = lambda progress, cancel: (erase("test"), real_run(progress, cancel))[1]  # as the client does
+    action(w, "actionSyncNow").trigger()
+    settle(ctx, qtbot)
+    qtbot.waitUntil(lambda: w.wiped_notice is not None and w.wiped_notice.isVisible())
+    notice = w.wiped_notice
+    assert (notice.windowTitle(), notice.text()) == (wiped_title(), wiped_text())
+    assert "erased" in notice.text() and "were not erased" in notice.text()  # what it did and did not reach
+    assert w.is_locked and w.sync is None and w.workspace is None
+    assert w.stack.currentWidget() is w.setup_page and w.setup_page.isVisible()  # the first start again
+    assert not ctx.vault.exists()
 
 
 def test_an_unreachable_hub_keeps_the_last_success_and_tries_again(ctx, qtbot, monkeypatch):
@@ -654,10 +675,12 @@ def test_the_real_client_finding_no_hub_says_unreachable(ctx, qtbot, tmp_path):
     assert w.sync is None
 
 
-def test_the_real_client_of_a_revoked_device_says_so_at_unlock_and_after_a_sync(ctx, qtbot, tmp_path):
+def test_the_real_client_of_a_revoked_device_says_so_at_unlock_and_its_next_sync_erases_the_store(
+        ctx, qtbot, tmp_path):
     w = conflicts_page(ctx, qtbot, enrolled_store(ctx, tmp_path, status="revoked"))
     assert status_label(w).text() == tr("This device was revoked: it no longer syncs")
     assert not w.sync.runner.automatic
-    action(w, "actionSyncNow").trigger()
+    action(w, "actionSyncNow").trigger()  # a wipe the hub asked for earlier, finished now
     settle(ctx, qtbot)
-    assert status_label(w).text() == tr("This device was revoked: it no longer syncs")
+    qtbot.waitUntil(lambda: w.wiped_notice is not None and w.wiped_notice.isVisible())
+    assert w.is_locked and w.stack.currentWidget() is w.setup_page and not ctx.vault.exists()

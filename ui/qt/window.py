@@ -12,7 +12,7 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QStackedWidget
 
 from storage.vault import OpenStore
 from ui.composition import services_for
@@ -24,6 +24,7 @@ from ui.qt.pages.neutral import NeutralPage
 from ui.qt.pages.setup import SetupPage
 from ui.qt.pages.unlock import UnlockPage
 from ui.qt.sync.features import SyncFeatures
+from ui.qt.sync.texts import wiped_text, wiped_title
 from ui.qt.workspace import Workspace
 
 DOUBLE_ESCAPE_SECONDS = 0.6
@@ -47,6 +48,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.unlock_page)
         self.stack.addWidget(self.neutral_page)
         self.workspace: Workspace | None = None
+        self.wiped_notice: QMessageBox | None = None  # shown once a revoked device's store was erased
         self.sync: SyncFeatures | None = None  # the Sync menu and status while unlocked
         self.status = QLabel()
         self.status.setObjectName("statusMessage")
@@ -105,6 +107,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
         self.sync = SyncFeatures(self.ctx, self)
+        # Queued: the window is taken down after the sync's own signal handlers have returned.
+        self.sync.wiped.connect(self.on_wiped, Qt.ConnectionType.QueuedConnection)
         self.idle.set_minutes(self.ctx.settings.get("idle_lock_minutes"))
         self.idle.start()
         log.info("store unlocked (role %s)", opened.session.role)
@@ -139,6 +143,17 @@ class MainWindow(QMainWindow):
         self.status.clear()
         if not hidden:
             self.show_unlock()
+
+    def on_wiped(self) -> None:
+        """The hub said this device is revoked and its store was erased: say so, then offer
+        the first start again (a new store, to enrol again if the secretariat agrees)."""
+        log.warning("store erased: this device was revoked")
+        self.lock()
+        self.show_setup()
+        self.wiped_notice = QMessageBox(QMessageBox.Icon.Warning, wiped_title(), wiped_text(),
+                                        QMessageBox.StandardButton.Ok, self)
+        self.wiped_notice.setObjectName("wipedNotice")
+        self.wiped_notice.open()
 
     def quick_hide(self) -> None:
         self.stack.setCurrentWidget(self.neutral_page)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 
 
 class SyncFeatures(QObject):
+    #: The hub said this device is revoked and the store was erased (``SyncResult.wiped``):
+    #: the window leaves everything that showed it and goes back to the first start.
+    wiped = Signal()
+
     def __init__(self, ctx: AppContext, window: QMainWindow, runner: SyncRunner | None = None) -> None:
         super().__init__(window)
         self.ctx = ctx
@@ -171,6 +175,10 @@ class SyncFeatures(QObject):
             return
         self.configured = True
         self._show(from_result(result, self.state))
+        if getattr(result, "wiped", False):
+            self.runner.stop_automatic()
+            self.wiped.emit()  # the store is closed and gone: nothing more to read from it
+            return
         self._after_sync(result)
 
     def _cancelled(self, result: Any) -> None:

@@ -144,3 +144,15 @@ def progress_text(stage: str, done: int, total: int) -> str:
     if done > 0:  # how many there are is not known in advance (the feed is read in pages)
         return trf("Syncing: {what} ({done})", what=what, done=format_number(done, lang))
     return trf("Syncing: {what}…", what=what)
+
+
+def wiped_title() -> str:
+    """The title of the notice shown once a revoked device erased its store."""
+    return tr("This device was revoked")
+
+
+def wiped_text() -> str:
+    """What the erasing did and did not reach (shown over the first-start page)."""
+    return tr("The secretariat revoked this device. Its cases, its keys and the backups kept in its store folder "
+              "were erased from this computer, and no passphrase opens them again.\n\n"
+              "Files exported or copied elsewhere before (reports, PDFs, backup files) were not erased.")
