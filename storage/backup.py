@@ -24,6 +24,7 @@ from app.errors import BackupInvalid, HimayaError
 from storage import migrations
 from storage.database import connect, integrity_problems
 from storage.files import fsync_dir
+from storage.key_memory import keyed_sql, zero, zero_immutable
 from storage.keyfile import KeyFile, unwrap_key
 from storage.reidentify import give_new_identity
 from storage.store import SqlCipherStore
@@ -51,9 +52,12 @@ def create_backup(opened: OpenStore, out: Path) -> Path:
     db = opened.store.db
     with tempfile.TemporaryDirectory(prefix=".himaya-backup-", dir=out.parent) as tmp:
         tmp_db = Path(tmp) / DB_NAME
-        key = bytes(opened._data_key)
+        attach = keyed_sql("ATTACH DATABASE ? AS backup KEY ", opened._data_key)
         with opened.store._lock:
-            db.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key.hex()}'\"", (str(tmp_db),))
+            try:
+                db.execute(attach, (str(tmp_db),))
+            finally:
+                zero_immutable(attach)  # the key as text: overwritten once used (storage.key_memory)
             try:
                 db.execute("SELECT sqlcipher_export('backup')")
                 db.execute(f"PRAGMA backup.user_version = {migrations.version(db)}")
@@ -87,7 +91,10 @@ def restore_backup(backup: Path, target: Vault, username: str, passphrase: str) 
     with tempfile.TemporaryDirectory(prefix=".himaya-restore-") as tmp:
         staged = Path(tmp)
         key = _extract_and_verify(Path(backup), staged, username, passphrase)
-        _as_new_device(staged, key)
+        try:
+            _as_new_device(staged, key)
+        finally:
+            zero(key)
         target.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         kept = None
         if target.db_path.exists() or target.keys_path.exists():
@@ -113,7 +120,7 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _as_new_device(staged: Path, key: bytes) -> None:
+def _as_new_device(staged: Path, key: bytearray) -> None:
     """The restored copy, brought to the current schema, becomes a new device
     (``storage.reidentify``: the backup's counters are behind what was already synced)."""
     db = connect(staged / DB_NAME, key)
@@ -127,7 +134,25 @@ def _as_new_device(staged: Path, key: bytes) -> None:
         (staged / name).unlink(missing_ok=True)
 
 
-def _extract_and_verify(backup: Path, staged: Path, username: str, passphrase: str) -> bytes:
+def _verify_database(staged: Path, key: bytearray, schema: int) -> None:
+    try:
+        db = connect(staged / DB_NAME, key)
+    except HimayaError as exc:
+        raise BackupInvalid(reason="its database cannot be opened") from exc
+    try:
+        problems = integrity_problems(db)
+        if problems:
+            raise BackupInvalid(reason="its database failed the integrity check")
+        if migrations.version(db) != schema:
+            raise BackupInvalid(reason="its schema version does not match the manifest")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlcipher3.DatabaseError as exc:
+        raise BackupInvalid(reason="its database is damaged") from exc
+    finally:
+        db.close()
+
+
+def _extract_and_verify(backup: Path, staged: Path, username: str, passphrase: str) -> bytearray:
     try:
         archive = zipfile.ZipFile(backup)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -168,20 +193,10 @@ def _extract_and_verify(backup: Path, staged: Path, username: str, passphrase: s
         raise BackupInvalid(reason="this user had no access to the backed-up store")
     key = unwrap_key(keyfile.store_id, wrap, passphrase)  # WrongPassphrase propagates as is
     try:
-        db = connect(staged / DB_NAME, key)
-    except HimayaError as exc:
-        raise BackupInvalid(reason="its database cannot be opened") from exc
-    try:
-        problems = integrity_problems(db)
-        if problems:
-            raise BackupInvalid(reason="its database failed the integrity check")
-        if migrations.version(db) != schema:
-            raise BackupInvalid(reason="its schema version does not match the manifest")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlcipher3.DatabaseError as exc:
-        raise BackupInvalid(reason="its database is damaged") from exc
-    finally:
-        db.close()
+        _verify_database(staged, key, schema)
+    except BaseException:
+        zero(key)  # a refused backup: the key unwrapped for it goes too
+        raise
     for name in (DB_NAME + "-wal", DB_NAME + "-shm"):
         (staged / name).unlink(missing_ok=True)
     return key

@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlcipher3
 
 from app.errors import StoreCorrupted
+from storage.key_memory import keyed_sql, zero_immutable
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -27,7 +28,7 @@ PRAGMAS = (
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 
 
-def connect(path: Path, data_key: bytes, *, full_check: bool | None = None) -> sqlcipher3.Connection:
+def connect(path: Path, data_key: bytes | bytearray, *, full_check: bool | None = None) -> sqlcipher3.Connection:
     """Open and key the database; the first read proves the key (SQLCipher checks lazily).
 
     Raises ``StoreCorrupted`` for a file that is not a store encrypted with this key: a
@@ -42,7 +43,12 @@ def connect(path: Path, data_key: bytes, *, full_check: bool | None = None) -> s
         raise StoreCorrupted(path=str(path.parent), detail="an empty file")
     db = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
-        db.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+        key_statement = keyed_sql("PRAGMA key = ", data_key)
+        try:
+            db.execute(key_statement)
+        finally:
+            zero_immutable(key_statement)  # the only copy of the key as text (storage.key_memory)
+            del key_statement
         for pragma in PRAGMAS:
             db.execute(pragma)
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()

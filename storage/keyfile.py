@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from app.errors import KdfTooWeak, KeyFileMissing, WrongPassphrase
 from storage.files import atomic_write
+from storage.key_memory import zero, zero_immutable
 
 FORMAT = "himaya-keys"
 VERSION = 1
@@ -42,11 +43,18 @@ class KdfParams:
                 or self.lanes < floor.lanes):
             raise KdfTooWeak(detail=f"{self.memory_kib} KiB, {self.iterations} passes, {self.lanes} lanes")
 
-    def derive(self, passphrase: str, salt: bytes) -> bytes:
+    def derive(self, passphrase: str, salt: bytes) -> bytearray:
+        """The key-encryption key, in a buffer the caller wipes (``storage.key_memory``)."""
         self.check()
         kdf = Argon2id(salt=salt, length=32, iterations=self.iterations, lanes=self.lanes,
                        memory_cost=self.memory_kib)
-        return kdf.derive(passphrase.encode("utf-8"))
+        encoded = passphrase.encode("utf-8")
+        kek = bytearray(32)
+        try:
+            kdf.derive_into(encoded, kek)
+        finally:
+            zero_immutable(encoded)
+        return kek
 
 
 #: The floor of SECURITY.md: never weaker than 64 MiB, 3 passes, 4 lanes.
@@ -99,23 +107,33 @@ def _aad(store_id: str, user_id: str, username: str, kdf: KdfParams) -> bytes:
             f"{kdf.memory_kib}|{kdf.iterations}|{kdf.lanes}").encode("utf-8")
 
 
-def wrap_key(store_id: str, user_id: str, username: str, passphrase: str, data_key: bytes,
+def wrap_key(store_id: str, user_id: str, username: str, passphrase: str, data_key: bytes | bytearray,
              kdf: KdfParams) -> Wrap:
     salt = os.urandom(16)
     nonce = os.urandom(12)
     kek = kdf.derive(passphrase, salt)
-    wrapped = AESGCM(kek).encrypt(nonce, data_key, _aad(store_id, user_id, username, kdf))
+    try:
+        wrapped = AESGCM(kek).encrypt(nonce, data_key, _aad(store_id, user_id, username, kdf))
+    finally:
+        zero(kek)
     return Wrap(user_id, username, kdf, salt, nonce, wrapped)
 
 
-def unwrap_key(store_id: str, wrap: Wrap, passphrase: str) -> bytes:
+def unwrap_key(store_id: str, wrap: Wrap, passphrase: str) -> bytearray:
+    """The data key, in a buffer the caller wipes when done (``storage.key_memory``)."""
     wrap.kdf.check()  # refuse a key file that asks for a cheaper KDF than allowed
+    if len(wrap.wrapped_key) != 32 + 16:
+        raise WrongPassphrase()  # not a wrapped 256-bit key: no passphrase opens it
     kek = wrap.kdf.derive(passphrase, wrap.salt)
+    data_key = bytearray(32)
     try:
-        return AESGCM(kek).decrypt(wrap.nonce, wrap.wrapped_key,
-                                   _aad(store_id, wrap.user_id, wrap.username, wrap.kdf))
+        AESGCM(kek).decrypt_into(wrap.nonce, wrap.wrapped_key,
+                                 _aad(store_id, wrap.user_id, wrap.username, wrap.kdf), data_key)
     except InvalidTag:
         raise WrongPassphrase() from None
+    finally:
+        zero(kek)
+    return data_key
 
 
 @dataclass

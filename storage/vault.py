@@ -33,6 +33,7 @@ from app.passphrase import require_strong
 from storage import migrations
 from storage.database import connect, integrity_problems, verify
 from storage.files import fsync_dir
+from storage.key_memory import zero, zero_immutable
 from storage.keyfile import DEFAULT_KDF, KdfParams, KeyFile, kdf_from_environment, unwrap_key, wrap_key
 from storage.reidentify import new_device_code
 from storage.store import SqlCipherStore
@@ -65,7 +66,7 @@ class VaultKeys:
 
     def set_passphrase(self, user_id: str, username: str, passphrase: str) -> None:
         keyfile = self._keyfile()
-        keyfile.put(wrap_key(keyfile.store_id, user_id, username, passphrase, bytes(self._data_key), self._kdf))
+        keyfile.put(wrap_key(keyfile.store_id, user_id, username, passphrase, self._data_key, self._kdf))
         keyfile.save()
 
     def remove_user(self, user_id: str) -> None:
@@ -103,8 +104,7 @@ class OpenStore:
             pass  # a store that cannot take the entry is still closed below
         finally:
             self.store.close()
-            for i in range(len(self._data_key)):
-                self._data_key[i] = 0
+            zero(self._data_key)
             self.keys._data_key = bytearray()
 
     close = lock
@@ -169,11 +169,14 @@ class Vault:
         kdf = kdf or kdf_from_environment()
         kdf.check()
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data_key = bytearray(secrets.token_bytes(32))
+        random_bytes = secrets.token_bytes(32)
+        data_key = bytearray(random_bytes)
+        zero_immutable(random_bytes)  # the key lives in ``data_key`` only (storage.key_memory)
+        del random_bytes
         store_id = str(uuid.uuid4())
         device_id = str(uuid.uuid4())
         device_code = new_device_code()
-        db = connect(self.db_path, bytes(data_key))
+        db = connect(self.db_path, data_key)
         try:
             migrations.migrate(db)
             db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [
@@ -186,10 +189,11 @@ class Vault:
                 uow.audit(AuditEvent(AuditAction.STORE_CREATED, self.clock(), first_user.id, device_id,
                                      "user", first_user.id, {"schema": migrations.CURRENT}))
             keyfile = KeyFile.new(self.keys_path, store_id)
-            keyfile.put(wrap_key(store_id, first_user.id, first_user.username, passphrase, bytes(data_key), kdf))
+            keyfile.put(wrap_key(store_id, first_user.id, first_user.username, passphrase, data_key, kdf))
             keyfile.save()
         except BaseException:
             db.close()
+            zero(data_key)
             for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", KEYS_NAME):
                 (self.folder / name).unlink(missing_ok=True)
             raise
@@ -217,11 +221,15 @@ class Vault:
                 # So derive with the settings the store's wraps use, not a fixed default.
                 (keyfile.wraps[0].kdf if keyfile.wraps else DEFAULT_KDF).derive(passphrase, b"\0" * 16)
                 raise WrongPassphrase()
-            data_key = bytearray(unwrap_key(keyfile.store_id, wrap, passphrase))
+            data_key = unwrap_key(keyfile.store_id, wrap, passphrase)
         except WrongPassphrase:
             throttle.record_failure(username, self.clock())
             raise
-        db = connect(self.db_path, bytes(data_key))
+        try:
+            db = connect(self.db_path, data_key)
+        except BaseException:
+            zero(data_key)  # a refused store: the key unwrapped for it goes too
+            raise
         try:
             self._migrate(db)
             store = SqlCipherStore(db)
@@ -233,6 +241,7 @@ class Vault:
             self._audit_unlock(store, user, throttle)
         except BaseException:
             db.close()
+            zero(data_key)
             raise
         return self._opened(store, data_key, user, kdf_from_environment())
 
