@@ -37,7 +37,7 @@ from app.merge import Write
 VERSION = 1
 MAX_PAYLOAD = 4 * 1024 * 1024  # bytes of decompressed payload one envelope may carry
 MAX_WRITES = 5000  # field writes per envelope
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")  # device, realm and scope ids
+_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}\Z")  # device, realm and scope ids (\Z: "$" allows a final newline)
 _HPKE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 

@@ -6,9 +6,14 @@ ignored so a newer client can add some. Limits keep a single request cheap to ch
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+# Device, realm and scope ids, as sync.protocol.check_id accepts them (the description shows them to fuzzers too).
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$"
+Id = Annotated[str, Field(max_length=80, pattern=ID_PATTERN)]
 
 
 class Strict(BaseModel):
@@ -16,7 +21,7 @@ class Strict(BaseModel):
 
 
 class RealmInfo(Strict):
-    id: str = Field(max_length=80, description="The realm's id")
+    id: Id = Field(description="The realm's id")
     public_key: str = Field(max_length=64, description="The realm's Ed25519 public key, base64")
 
 
@@ -32,7 +37,7 @@ class EnrolBody(Strict):
     """Register a device with an invite code; it waits for the secretariat's approval."""
 
     code: str = Field(max_length=200)
-    device: str = Field(max_length=80)
+    device: Id
     name: str = Field(max_length=120)
     sign_public: str = Field(max_length=64, description="Ed25519 public key, base64")
     exchange_public: str = Field(max_length=64, description="X25519 public key, base64")
@@ -46,12 +51,12 @@ class EnvelopesBody(Strict):
 
 class InviteBody(Strict):
     name: str = Field(min_length=1, max_length=120, description="Who the device is for")
-    scopes: list[str] = Field(min_length=1, max_length=500)
+    scopes: list[Id] = Field(min_length=1, max_length=500)
     ttl_hours: int = Field(default=72, ge=1, le=720)
 
 
 class WrappedKey(Strict):
-    scope: str = Field(max_length=80)
+    scope: Id
     epoch: int = Field(ge=1, le=2**62)
     wrapped: str = Field(max_length=4096, description="The scope's content key sealed to the device (HPKE), base64")
 
@@ -62,7 +67,7 @@ class ApproveBody(Strict):
 
 
 class DeviceKey(WrappedKey):
-    device: str = Field(max_length=80)
+    device: Id
 
 
 class KeysBody(Strict):

@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, select
 
 from sync.hub import db
 from sync.hub.auth import clean_name
-from sync.protocol import (HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, b64, check_id,
+from sync.protocol import (HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, ProtocolError, b64, check_id,
                            new_signing_key, parse_certificate, parse_envelope, sign_request, verify_envelope,
                            verify_key)
 
@@ -232,3 +232,22 @@ def test_every_operation_refuses_or_answers_to_schema(target: Target) -> None:
 @pytest.mark.slow
 def test_every_operation_refuses_or_answers_to_schema_at_length(target: Target) -> None:
     fuzz_everything(target, SLOW_EXAMPLES)
+
+
+# --- what fuzzing found, kept as regression tests ----------------------------------------
+@pytest.mark.parametrize("module_hub", ["sqlite"], indirect=True)
+def test_an_id_with_a_trailing_newline_is_refused(target: Target) -> None:
+    """Python's ``$`` also matches before a final newline: "scope-a\\n" passed as an id."""
+    answer = target.secretariat.post("/v1/invites", {"name": "Laptop", "scopes": ["scope-a\n"]})
+    assert answer.status_code == 400 and answer.json()["error"] == "malformed", answer.text
+    with pytest.raises(ProtocolError):
+        check_id("scope-a\n", "scope")
+
+
+@pytest.mark.parametrize("module_hub", ["sqlite"], indirect=True)
+def test_an_envelope_of_a_newline_scope_is_not_stored(target: Target) -> None:
+    secretariat, realm = target.secretariat, target.realm
+    envelope = realm.seal(secretariat, "scope-a\n", writes_for(secretariat))
+    answer = secretariat.push([envelope])
+    secretariat.seq -= 1
+    assert answer.status_code == 400 and answer.json()["error"] == "malformed", answer.text
