@@ -19,11 +19,11 @@ data). Every entry is checked before anything is written: one bad entry refuses 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app import strict_json
 from app.domain.checks import Checker, new_id
 from app.domain.codec import decode, from_fields
 from app.domain.person import Person
@@ -53,11 +53,9 @@ def parse(raw: bytes) -> list[ImportEntry]:
     if len(raw) > MAX_BYTES:
         raise ImportRejected(reason=f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
     try:
-        doc = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ImportRejected(reason="the file is not UTF-8 text") from None
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise ImportRejected(reason=f"not valid JSON ({getattr(exc, 'msg', 'too deeply nested')})") from None
+        doc = strict_json.loads(raw)
+    except strict_json.JsonRefused as exc:
+        raise ImportRejected(reason=str(exc)) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ImportRejected(reason=f"not a '{FORMAT}' file")
     if doc.get("version") != VERSION:
@@ -95,7 +93,7 @@ def _entry(item: Any) -> ImportEntry:
     unknown = set(person_raw) - set(Person.WIRE.values())
     if unknown:
         raise ValueError(f"unknown person fields {sorted(unknown)}")
-    person = from_fields(Person, new_id(), person_raw)
+    person = _person(person_raw)
     case_raw = item.get("case", {})
     if not isinstance(case_raw, dict):
         raise TypeError("'case' must be an object")
@@ -126,3 +124,18 @@ def _entry(item: Any) -> ImportEntry:
         checker.text(f"notes.{i}", text, max_len=20000, required=True)
     checker.done()
     return ImportEntry(person, post, office, agency, detected, tuple(notes))
+
+
+def _person(raw: dict[str, Any]) -> Person:
+    """The person of an entry; a value of the wrong type is refused with its field named."""
+    try:
+        return from_fields(Person, new_id(), raw)
+    except (TypeError, ValueError) as exc:
+        for wire_name, value in raw.items():  # which field: decode each alone
+            try:
+                from_fields(Person, new_id(), {wire_name: value})
+            except (TypeError, ValueError):
+                raise type(exc)(f"{wire_name}: {exc}") from None
+            except ValidationError:
+                continue  # a rule about the whole person, checked with all fields above
+        raise

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sqlcipher3
 
+from app import strict_json
 from app.errors import BackupInvalid, HimayaError
 from storage import migrations
 from storage.database import connect, integrity_problems
@@ -165,8 +166,9 @@ def _extract_and_verify(backup: Path, staged: Path, username: str, passphrase: s
             if info.file_size > MAX_MEMBER:
                 raise BackupInvalid(reason="a member is too large")
         try:
-            manifest = json.loads(archive.read("manifest.json").decode("utf-8"))
-            if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+            manifest = strict_json.loads(archive.read("manifest.json"))
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
+                    or manifest.get("version") != VERSION:
                 raise ValueError("format")
             files = dict(manifest["files"])
             schema = int(manifest["schema"])

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from app import strict_json
 from app.settings import coerce, validate
 from storage.files import atomic_write
 
@@ -25,7 +26,7 @@ class SettingsFile:
 
     def _load(self) -> dict[str, Any]:
         try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            raw = strict_json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             raw = {}
         return coerce(raw if isinstance(raw, dict) else {})

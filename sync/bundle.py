@@ -27,6 +27,7 @@ from typing import Any, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from app import strict_json
 from sync.protocol import (DeviceCertificate, Envelope, ProtocolError, b64, canonical, parse_certificate,
                            parse_envelope, unb64, verify, verify_envelope, verify_key)
 
@@ -95,9 +96,9 @@ def _load(path: Path) -> dict[str, Any]:
     if len(data) > MAX_BUNDLE:
         raise ProtocolError(f"the bundle is larger than {MAX_BUNDLE // (1024 * 1024)} MiB")
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ProtocolError("this file is not a Himaya bundle (not JSON)") from None
+        document = strict_json.loads(data)
+    except strict_json.JsonRefused as exc:
+        raise ProtocolError(f"this file is not a Himaya bundle ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ProtocolError("this file is not a Himaya bundle")
     if document.get("v") != VERSION:

@@ -24,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app import strict_json
 from sync.errors import DevicePending, DeviceRevoked, HubRefused, HubUnreachable, PinMismatch, SyncError
 from sync.protocol import sign_request
 
@@ -74,7 +75,7 @@ def fetch_ca(url: str, pin: str, *, http: httpx.BaseTransport | None = None) -> 
     except httpx.HTTPError as exc:
         raise _unreachable(base, exc) from None
     try:
-        ca_pem = response.json()["ca_pem"]
+        ca_pem = strict_json.loads(response.content)["ca_pem"]
         if not isinstance(ca_pem, str):
             raise TypeError
     except (ValueError, KeyError, TypeError):
@@ -153,14 +154,15 @@ class HubTransport:
 
 def _json(response: httpx.Response) -> dict[str, Any] | None:
     try:
-        data = response.json()
+        data = strict_json.loads(response.content)
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A time the hub may tell: a plain number a float can hold (a hostile 400-digit one cannot)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and -1e15 < value < 1e15
 
 
 def _refusal(status: int, code: str, body: dict[str, Any] | None, signed: bool) -> SyncError:

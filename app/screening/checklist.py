@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from app import strict_json
 from app.domain.checks import has_arabic_letters
 from app.errors import ChecklistInvalid, ChecklistNotFound
 from app.resources import resources_dir
@@ -45,14 +46,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def load_checklist(raw: bytes, source: str) -> Checklist:
     """Parse and check a checklist file; ``ChecklistInvalid`` names the place of the first problem."""
     try:
-        document = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
-    except UnicodeDecodeError:
-        raise ChecklistInvalid(source, "", "not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ChecklistInvalid(source, "", f"not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})") \
-            from None
-    except _DuplicateKey as exc:
-        raise ChecklistInvalid(source, "", f"the key {exc.args[0]!r} appears twice in one object") from None
+        document = strict_json.loads(raw)
+    except strict_json.JsonRefused as exc:
+        raise ChecklistInvalid(source, "", str(exc)) from None
     try:
         schema = checklist_schema()
     except (OSError, ValueError) as exc:
@@ -72,19 +68,6 @@ def checklist_schema() -> Mapping[str, Any]:
 def _schema_at(path: Path) -> Mapping[str, Any]:
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
-
-
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
 
 
 def answer_problem(kind: Kind, option_ids: tuple[str, ...], value: Any) -> str | None:

@@ -11,12 +11,12 @@ written together or not at all.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from app import strict_json
 from app.domain.audit import AuditAction, AuditEvent
 from app.domain.case import Case, Consent, RiskAssessment
 from app.domain.checks import new_id
@@ -292,8 +292,8 @@ class ReferralService:
         ``ValidationError`` and changes nothing.
         """
         try:
-            data = json.loads(bytes(payload).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            data = strict_json.loads(bytes(payload))
+        except ValueError:
             raise ValidationError([FieldError("providers", N_("Not a service directory file."))]) from None
         providers = [dataclasses.replace(p, sample=False) for p in load_directory_file(data)]
         published = {p.id for p in providers}

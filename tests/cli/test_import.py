@@ -68,7 +68,7 @@ INVALID = {
     "empty note": (_variant(lambda d: d["cases"][0].update(notes=["  "])), "'notes' must be a list of non-empty"),
     "neither post nor office": (_variant(lambda d: d["cases"][1].update(case={})),
                                 "case 2: the case needs hmy_BorderPost or hmy_Office"),
-    "a number as text": (_variant(_person(0, prs_BirthYear="1999")), "case 1: expected a whole number"),
+    "a number as text": (_variant(_person(0, prs_BirthYear="1999")), "case 1: prs_BirthYear: expected a whole number"),
 }
 
 

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
+from app import strict_json
 from app.domain.codec import to_fields
 from app.domain.referral import (
     CATEGORY_LABELS, REFERRAL_STATUS_LABELS, URGENCY_LABELS, ReferralStatus, ServiceCategory, Urgency,
@@ -122,12 +123,13 @@ def cmd_services_import(args: argparse.Namespace) -> int:
     _ = session._
     path = Path(args.file)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise CliError(_("{file} is not UTF-8 text.").format(file=path)) from None
-    except json.JSONDecodeError as exc:
-        raise CliError(_("{file} is not valid JSON: {detail}").format(
-            file=path, detail=f"{exc.msg} (line {exc.lineno})")) from None
+    try:
+        data = strict_json.loads(text)
+    except strict_json.JsonRefused as exc:
+        raise CliError(_("{file} is not valid JSON: {detail}").format(file=path, detail=exc.reason)) from None
     with unlocked(args) as svc:
         count = svc.referrals.import_directory(svc.session, data)
     print(_("Imported {count} directory entries from {file}.").format(count=count, file=path))
