@@ -206,7 +206,10 @@ class _Run:
         if self.status != "approved":
             return
         self._save_certificate(me.get("certificate"), config)
-        self._save_keys(me.get("keys") or [])
+        keys = me.get("keys") or []
+        if not isinstance(keys, list):
+            raise ProtocolError("the hub's status answer is malformed: 'keys' is not a list")
+        self._save_keys(keys)
         self.receiver.refresh_certificates(transport)
 
     def _save_certificate(self, raw: Any, config: dict[str, str]) -> None:
@@ -325,7 +328,7 @@ class _Run:
                 self._gap(transport, batch, exc.body.get("expected"))
                 continue
             self.state.mark_pushed(batch[-1][0])
-            self.pushed += int(answer.get("stored", 0)) + int(answer.get("duplicates", 0))
+            self.pushed += _count(answer, "stored") + _count(answer, "duplicates")
             self.progress("push", self.pushed, 0)
 
     def _gap(self, transport: HubTransport, batch: list[tuple[int, str]], expected: Any) -> None:
@@ -347,7 +350,7 @@ class _Run:
             self.check()
             chunk = _fit(resend[:PUSH_ENVELOPES])
             answer = _post(transport, chunk)
-            self.pushed += int(answer.get("stored", 0))
+            self.pushed += _count(answer, "stored")
             resend = resend[len(chunk):]
 
     # --- pull: the feed, page by page ---------------------------------------------------
@@ -358,12 +361,12 @@ class _Run:
             page = transport.get("/v1/feed", {"since": cursor, "limit": FEED_PAGE})
             items = page.get("envelopes")
             if not isinstance(items, list):
-                raise SyncError(detail="the hub's feed answer holds no envelope list")
+                raise ProtocolError("the hub's feed answer holds no envelope list")
             last = cursor
             for item in items:
                 hub_seq = item.get("hub_seq") if isinstance(item, dict) else None
-                if isinstance(hub_seq, bool) or not isinstance(hub_seq, int) or hub_seq <= last:
-                    raise SyncError(detail="the hub's feed is out of order")
+                if isinstance(hub_seq, bool) or not isinstance(hub_seq, int) or not last < hub_seq < 2**63:
+                    raise ProtocolError("the hub's feed is out of order")
                 self.receiver.receive(item.get("envelope"), cursor=hub_seq)
                 last = hub_seq
             if last > cursor:
@@ -386,7 +389,9 @@ class _Run:
                     continue
                 raise
             try:
-                version = int(pub["version"])
+                version = pub["version"]
+                if isinstance(version, bool) or not isinstance(version, int):
+                    raise TypeError("its version is not a whole number")
                 payload = unb64(pub["payload"], "publication")
                 verify_publication(self.me.realm_public, self.me.realm_id, kind, version, payload,
                                    pub["signature"])
@@ -398,6 +403,14 @@ class _Run:
                 self.state.set_config(**{f"publication_{kind}": json.dumps(
                     {"version": version, "payload": pub["payload"], "signature": pub["signature"],
                      "published_at": pub.get("published_at", "")})})
+
+
+def _count(answer: dict[str, Any], name: str) -> int:
+    """A count in the hub's answer to a push, or ``ProtocolError`` if it is not one."""
+    value = answer.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+        raise ProtocolError(f"the hub's answer to a push is malformed: {name!r} is not a count")
+    return value
 
 
 def _can_seal(scope: str, keys: dict[tuple[str, int], bytes], mine: Any) -> bool:

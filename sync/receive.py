@@ -66,7 +66,10 @@ class Receiver:
         answer = transport.get("/v1/certificates")
         known = self.certificates()
         new: dict[str, str] = {}
-        for raw in answer.get("certificates") or []:
+        listed = answer.get("certificates") or []
+        if not isinstance(listed, list):
+            raise ProtocolError("the hub's certificates answer is malformed: 'certificates' is not a list")
+        for raw in listed:
             cert = self._parse(raw)
             if cert is not None and known.get(cert.device) != cert:
                 new[cert.device] = canonical(cert.to_json()).decode()
