@@ -26,6 +26,17 @@ def delay_after(failures: int) -> int:
     return min(MAX_DELAY, 2 ** (failures - FREE_ATTEMPTS - 1))
 
 
+def _moment(text: object) -> datetime | None:
+    """A failure's time as written by ``record_failure``; None for anything else (a damaged entry)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 @dataclass
 class UserFailures:
     count: int = 0
@@ -39,7 +50,7 @@ class Throttle:
     def _load(self) -> dict[str, UserFailures]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            return {name: UserFailures(int(v["count"]), [str(t) for t in v["times"]][-50:])
+            return {name: UserFailures(int(v["count"]), [t for t in v["times"] if _moment(t)][-50:])
                     for name, v in raw.items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return {}  # a missing or damaged file only loses the delay, never the store
@@ -52,7 +63,17 @@ class Throttle:
         failures = self._load().get(username)
         if not failures or not failures.times:
             return 0
-        last = datetime.fromisoformat(failures.times[-1])
+        last = _moment(failures.times[-1])
+        if last is None:  # _load keeps only readable times; never reached
+            return 0
+        if last > now:
+            # The clock was set back since (or the failure was stamped by a clock that was
+            # ahead): the delay counts from now, never from a time still to come.
+            failures.times[-1] = now.astimezone(timezone.utc).isoformat()
+            state = self._load()
+            state[username] = failures
+            self._save(state)
+            last = now
         remaining = delay_after(failures.count) - (now - last).total_seconds()
         return max(0, int(remaining + 0.999))
 

@@ -271,8 +271,9 @@ class Vault:
         with store.transaction() as uow:
             if failures.count:
                 uow.audit(AuditEvent(AuditAction.UNLOCK_FAILED, self.clock(), None, store.device_id, "user",
-                                     user.id, {"count": failures.count, "first": failures.times[0],
-                                               "last": failures.times[-1]}))
+                                     user.id, {"count": failures.count,
+                                               "first": failures.times[0] if failures.times else None,
+                                               "last": failures.times[-1] if failures.times else None}))
             uow.audit(AuditEvent(AuditAction.UNLOCK, self.clock(), user.id, store.device_id, "user", user.id))
 
     def _migrate(self, db: sqlcipher3.Connection) -> None:
