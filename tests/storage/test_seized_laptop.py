@@ -7,9 +7,9 @@ exports its case summary into an export folder, syncs with a real hub (over TLS,
 that relays the case to the secretariat's store, writes settings and logs (a crash report
 whose exception message quotes a canary among them), reads the case and writes a backup
 with ``himaya-cli`` as child processes, and locks. Then every file under the test's folder
-(the laptop's home with its export folder, the secretariat's store, the hub's data) is read as raw bytes, ZIP members and
-zlib/gzip streams expanded, and searched for each canary in UTF-8, UTF-16 (both byte
-orders), JSON escapes and case-folded forms. Only the exported PDF may hold them; its
+(the laptop's home with its export folder, the secretariat's store, the hub's data) is
+read as raw bytes, ZIP members and zlib/gzip streams expanded, and searched for each
+canary in UTF-8, UTF-16 (both byte orders), JSON escapes and case-folded forms. Only the exported PDF may hold them; its
 text streams are compressed, so ``pdftotext`` proves they really are in it.
 
 ``test_no_plaintext.py`` covers the store folder's own files (WAL, migration copies, key
