@@ -163,7 +163,25 @@ def create_app(data: Path, database: str | None = None, engine: Engine | None = 
     app.include_router(routes_device.router)
     app.include_router(routes_admin.router)
     app.add_middleware(BodyLimit)
+    _describe_refusals_as_sent(app)
     return app
+
+
+def _describe_refusals_as_sent(app: FastAPI) -> None:
+    """Drop FastAPI's default 422 from /openapi.json: the hub answers bad input with 400 ``malformed``."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(unused, None)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:
