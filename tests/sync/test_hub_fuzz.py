@@ -40,8 +40,8 @@ from sqlalchemy import create_engine, select
 from sync.hub import db
 from sync.hub.auth import clean_name
 from sync.protocol import (HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIME, ProtocolError, b64, check_id,
-                           new_signing_key, parse_certificate, parse_envelope, sign_request, verify_envelope,
-                           verify_key)
+                           new_signing_key, parse_certificate, parse_envelope, sign_request, unb64, verify_envelope,
+                           verify_key, verify_publication)
 
 QUICK_EXAMPLES = 25  # per operation and generation mode; SQLite only, to keep the default run short
 SLOW_EXAMPLES = int(os.environ.get("HIMAYA_FUZZ_EXAMPLES", "150"))  # both backends; ~3 min each at 150
@@ -194,9 +194,13 @@ def assert_nothing_invalid_stored(target: Target) -> None:
             devices = {row["device"]: row for row in conn.execute(select(db.devices)).mappings()}
             envelopes = [(row[0], row[1]) for row in conn.execute(select(db.envelopes.c.device, db.envelopes.c.body))]
             invites = conn.execute(select(db.invites)).mappings().all()
-            realm_public = verify_key(conn.execute(select(db.realm.c.public_key)).scalar_one())
+            scope_keys = conn.execute(select(db.scope_keys)).mappings().all()
+            publications = conn.execute(select(db.publications)).mappings().all()
+            realm_id, realm_key = conn.execute(select(db.realm.c.realm_id, db.realm.c.public_key)).one()
     finally:
         engine.dispose()
+    assert realm_id == target.realm.id
+    realm_public = verify_key(realm_key)
     assert set(devices) == {target.secretariat.id, target.device.id}
     for row in devices.values():
         certificate = parse_certificate(json.loads(row["certificate"]), realm_public)
@@ -207,10 +211,17 @@ def assert_nothing_invalid_stored(target: Target) -> None:
         assert envelope.device == device
         certificate = parse_certificate(json.loads(devices[device]["certificate"]), realm_public)
         verify_envelope(envelope, verify_key(certificate.sign_public))
+        assert envelope.realm == realm_id and certificate.covers(envelope.scope)
     for invite in invites:
         assert clean_name(invite["name"], "name") == invite["name"]
         assert all(check_id(scope, "scope") == scope for scope in json.loads(invite["scopes"]))
         assert 3600 <= invite["expires_at"] - invite["created_at"] <= 720 * 3600
+    for key in scope_keys:
+        assert key["device"] in devices and check_id(key["scope"], "scope") == key["scope"] and key["epoch"] >= 1
+        unb64(key["wrapped"], "wrapped key", max_size=4096)
+    for publication in publications:
+        verify_publication(realm_public, realm_id, publication["kind"], publication["version"],
+                           unb64(publication["payload"], "payload"), publication["signature"])
 
 
 def fuzz_everything(target: Target, examples: int) -> None:
