@@ -44,7 +44,7 @@ from sync.protocol import (HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER
                            verify_key, verify_publication)
 
 QUICK_EXAMPLES = 25  # per operation and generation mode; SQLite only, to keep the default run short
-SLOW_EXAMPLES = int(os.environ.get("HIMAYA_FUZZ_EXAMPLES", "150"))  # both backends; ~3 min each at 150
+SLOW_EXAMPLES = int(os.environ.get("HIMAYA_FUZZ_EXAMPLES", "150"))  # both backends; under 2 min each at 150
 PUBLIC = {("GET", "/v1/health"), ("GET", "/v1/ca")}
 SCOPES = ["scope-a", "scope-b"]
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, negative_data_rejection]
