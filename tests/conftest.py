@@ -15,3 +15,17 @@ for _name in ("HIMAYA_PASSPHRASE", "HIMAYA_NEW_PASSPHRASE", "HIMAYA_USER", "HIMA
 
 # Make the project root importable however pytest is started.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001 - pytest hook
+    """Tests marked ``slow`` are long variants of tests that also run in a short form: they
+    run only when asked for (``./dev test -m slow``), so the default suite stays fast."""
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    import pytest
+
+    skip = pytest.mark.skip(reason="long variant: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+

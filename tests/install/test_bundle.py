@@ -22,7 +22,6 @@ from storage.migrations import CURRENT
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the tar.gz and its installer are Linux only"),
 ]
 PASSPHRASE = "bundle test lantern harbour 42"
