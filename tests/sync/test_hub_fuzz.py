@@ -10,7 +10,8 @@ Every operation of /openapi.json gets generated requests, valid and invalid for 
 
 Afterwards the hub's database must hold nothing a malformed request could have put there:
 every stored envelope verifies against its sender's certificate, the devices are exactly
-the enrolled ones, and every invite has a clean name, valid scopes and a bounded lifetime.
+the enrolled ones, every invite has a clean name, valid scopes and a bounded lifetime,
+every wrapped key belongs to a known device, and every publication is signed by the realm.
 
 The default run is short; ``./dev test -m slow -k fuzz`` runs many more examples.
 """
