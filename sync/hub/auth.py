@@ -146,7 +146,13 @@ def clean_name(value: str, what: str) -> str:
     if not 1 <= len(text) <= 120 or any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF
                                         for ch in text):
         raise HubError(400, "malformed", f"the {what} must be 1-120 printable characters")
+    if any(ch in _BIDI_CONTROLS for ch in text):
+        # A right-to-left override would make a device name read otherwise in the secretariat's list.
+        raise HubError(400, "malformed", f"the {what} must not hold bidi control characters")
     return text
+
+
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def unb64_or_malformed(text: object, what: str, size: int | None = None, max_size: int = 64 * 1024 * 1024) -> bytes:
