@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QStyle,
@@ -20,6 +20,7 @@ from app.domain.values import ROLE_LABELS
 from app.text import N_
 from ui.qt.context import AppContext
 from ui.qt.lang import language, tr, trf
+from ui.qt.rows_model import RowsTableModel
 from ui.qt.user_forms import (
     AddUserDialog, ErrorLabel, FormDialog, PassphraseDialog, RoleDialog, grantable_roles, post_name,
 )
@@ -27,60 +28,42 @@ from ui.qt.user_forms import (
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class UsersModel(QAbstractTableModel):
+class UsersModel(RowsTableModel):
     USERNAME, NAME, ROLE, POST, STATUS = range(5)
     HEADERS = (N_("User name"), N_("Display name"), N_("Role"), N_("Border post"), N_("Status"))
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.users: list[User] = []
-        language.changed.connect(self.retranslate)
+    @property
+    def users(self) -> list[User]:
+        return self.rows
 
     def set_rows(self, users: list[User]) -> None:
-        self.beginResetModel()
-        self.users = sorted(users, key=lambda u: u.username)
-        self.endResetModel()
+        super().set_rows(sorted(users, key=lambda u: u.username))
 
     def user_at(self, row: int) -> User | None:
-        return self.users[row] if 0 <= row < len(self.users) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.users)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return tr(self.HEADERS[section])
-        return None
+        return self.row_at(row)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         user = self.user_at(index.row()) if index.isValid() else None
         if user is None:
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            column = index.column()
-            if column == self.USERNAME:
-                return user.username
-            if column == self.NAME:
-                return user.display_name
-            if column == self.ROLE:
-                return tr(ROLE_LABELS[user.role])
-            if column == self.POST:
-                return post_name(user.border_post)
-            if column == self.STATUS:
-                return tr("Disabled") if user.disabled else tr("Active")
+            return self.text(user, index.column())
         if role == Qt.ItemDataRole.ForegroundRole and user.disabled:
             return QPalette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         return None
 
-    def retranslate(self) -> None:
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.HEADERS) - 1)
-        if self.users:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.users) - 1, len(self.HEADERS) - 1))
+    def text(self, user: User, column: int) -> Any:
+        if column == self.USERNAME:
+            return user.username
+        if column == self.NAME:
+            return user.display_name
+        if column == self.ROLE:
+            return tr(ROLE_LABELS[user.role])
+        if column == self.POST:
+            return post_name(user.border_post)
+        if column == self.STATUS:
+            return tr("Disabled") if user.disabled else tr("Active")
+        return None
 
 
 class UsersDialog(QDialog):
